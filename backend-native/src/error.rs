@@ -1,0 +1,66 @@
+//! Mapping of tokio-tungstenite and reqwest errors to crossio's typed errors.
+
+use crossio_core::{Error, ErrorKind};
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+
+/// Map a tungstenite error that happened while connecting to `url`.
+pub(crate) fn ws_connect(url: &str, e: WsError) -> Error {
+    let kind = match &e {
+        WsError::Url(_) => ErrorKind::InvalidInput,
+        WsError::Capacity(_) => ErrorKind::Capacity,
+        _ => ErrorKind::Connect,
+    };
+    let msg = match &e {
+        WsError::Http(resp) => format!(
+            "connecting to {url}: the server answered the handshake with HTTP {}",
+            resp.status()
+        ),
+        _ => format!("connecting to {url}"),
+    };
+    Error::new(kind, msg).with_source(e)
+}
+
+/// Map a tungstenite error on an open connection.
+pub(crate) fn ws_io(what: &str, e: WsError) -> Error {
+    let kind = match &e {
+        WsError::ConnectionClosed | WsError::AlreadyClosed => ErrorKind::Closed,
+        WsError::Protocol(ProtocolError::SendAfterClosing)
+        | WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => ErrorKind::Closed,
+        WsError::Capacity(CapacityError::MessageTooLong { .. }) => ErrorKind::Capacity,
+        WsError::Capacity(_) => ErrorKind::Capacity,
+        WsError::Protocol(_) | WsError::Utf8(_) | WsError::AttackAttempt => ErrorKind::Protocol,
+        WsError::Io(_) => ErrorKind::Io,
+        _ => ErrorKind::Protocol,
+    };
+    let msg = match (&e, kind) {
+        (WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake), _) => {
+            format!("{what}: the peer dropped the connection without a close frame (1006)")
+        }
+        (_, ErrorKind::Closed) => format!("{what}: the WebSocket connection is closed"),
+        _ => what.to_owned(),
+    };
+    Error::new(kind, msg).with_source(e)
+}
+
+/// Map a reqwest error for a request to `url`.
+pub(crate) fn http(url: &str, e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_redirect() {
+        ErrorKind::Http
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else if e.is_builder() {
+        ErrorKind::InvalidInput
+    } else if e.is_body() || e.is_decode() || e.is_request() {
+        ErrorKind::Http
+    } else {
+        ErrorKind::Io
+    };
+    let msg = if e.is_redirect() {
+        format!("request to {url}: too many redirects")
+    } else {
+        format!("request to {url}")
+    };
+    Error::new(kind, msg).with_source(e)
+}

@@ -1,0 +1,66 @@
+//! `Http` on reqwest.
+
+use crossio_core::{Body, Error, Http, Redirect, Request, Response, Result};
+use futures_util::StreamExt;
+
+use crate::NativeBackend;
+use crate::error;
+use crate::spawn::on_runtime;
+
+impl NativeBackend {
+    fn client(&self, redirect: Redirect) -> Result<reqwest::Client> {
+        let mut clients = self.inner.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.get(&redirect) {
+            return Ok(c.clone());
+        }
+        let policy = match redirect {
+            Redirect::Follow(max) => reqwest::redirect::Policy::limited(max),
+            Redirect::None => reqwest::redirect::Policy::none(),
+        };
+        let client = reqwest::Client::builder()
+            .redirect(policy)
+            .no_proxy()
+            .build()
+            .map_err(|e| {
+                Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
+            })?;
+        clients.insert(redirect, client.clone());
+        Ok(client)
+    }
+}
+
+impl Http for NativeBackend {
+    async fn send(&self, request: Request) -> Result<Response> {
+        let (req, options) = request.into_parts();
+        let url = req.uri().to_string();
+        let client = self.client(options.redirect)?;
+        let mut builder = client
+            .request(req.method().clone(), &url)
+            .headers(req.headers().clone());
+        if !req.body().is_empty() {
+            builder = builder.body(req.body().clone());
+        }
+        if let Some(t) = options.timeout {
+            builder = builder.timeout(t);
+        }
+        let request = builder.build().map_err(|e| error::http(&url, e))?;
+        let fut = client.execute(request);
+        let resp = on_runtime(self, fut)
+            .await?
+            .map_err(|e| error::http(&url, e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let final_url = resp.url().to_string();
+        let total = resp.content_length();
+        let body_url = final_url.clone();
+        let chunks = resp
+            .bytes_stream()
+            .map(move |r| r.map_err(|e| error::http(&body_url, e)));
+        Ok(Response::new(
+            status,
+            headers,
+            final_url,
+            Body::from_stream(chunks, total),
+        ))
+    }
+}

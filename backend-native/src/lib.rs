@@ -1,0 +1,150 @@
+//! # crossio-native
+//!
+//! The native crossio backend: [`NativeBackend`] implements `Transport` with tokio-tungstenite,
+//! `Http` with reqwest (rustls with the `ring` provider, no OpenSSL), and `Spawner` with a tokio
+//! multi-thread runtime that the backend owns (or one you hand it with
+//! [`NativeBackend::from_handle`]).
+//!
+//! Futures returned by the backend may be polled from any executor: work that needs tokio's
+//! context (connecting, timers, the HTTP connection pool) is started on the backend's runtime.
+#![warn(missing_docs)]
+
+mod error;
+mod http;
+mod spawn;
+mod transport;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crossio_core::{Error, Result};
+use tokio::runtime::{Handle, Runtime};
+
+pub use crate::spawn::NativeSleep;
+pub use crate::transport::NativeConnection;
+
+/// The native backend. Cheap to clone; clones share the runtime and HTTP connection pools.
+///
+/// The runtime it created is shut down (in the background, never blocking) when the last clone
+/// is dropped.
+#[derive(Clone)]
+pub struct NativeBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    handle: Handle,
+    runtime: Mutex<Option<Runtime>>,
+    clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
+    local: spawn::LocalThread,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let rt = self
+            .runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(rt) = rt {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Configures a [`NativeBackend`].
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    worker_threads: Option<usize>,
+    max_blocking_threads: Option<usize>,
+}
+
+impl Builder {
+    /// Number of async worker threads (default: one per core). Zero is refused.
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Size limit of the blocking pool used by `spawn_blocking` (default 512). Zero is refused.
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        self.max_blocking_threads = Some(n);
+        self
+    }
+
+    /// Start the runtime and build the backend.
+    pub fn build(self) -> Result<NativeBackend> {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.enable_all().thread_name("crossio-native");
+        if let Some(n) = self.worker_threads {
+            if n == 0 {
+                return Err(Error::invalid_input("worker_threads must be at least 1"));
+            }
+            b.worker_threads(n);
+        }
+        if let Some(n) = self.max_blocking_threads {
+            if n == 0 {
+                return Err(Error::invalid_input(
+                    "max_blocking_threads must be at least 1",
+                ));
+            }
+            b.max_blocking_threads(n);
+        }
+        let rt = b
+            .build()
+            .map_err(|e| Error::from(e).with_source_context("starting the tokio runtime"))?;
+        Ok(NativeBackend::with_runtime(rt.handle().clone(), Some(rt)))
+    }
+}
+
+trait WithContext {
+    fn with_source_context(self, what: &str) -> Error;
+}
+
+impl WithContext for Error {
+    fn with_source_context(self, what: &str) -> Error {
+        Error::new(self.kind(), what.to_owned()).with_source(self)
+    }
+}
+
+impl NativeBackend {
+    /// A backend with its own multi-thread runtime (one worker per core).
+    pub fn new() -> Result<Self> {
+        Builder::default().build()
+    }
+
+    /// Configure the runtime before starting it.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A backend on an existing tokio runtime (which must have time and I/O enabled). The
+    /// runtime is not shut down by the backend.
+    pub fn from_handle(handle: Handle) -> Self {
+        Self::with_runtime(handle, None)
+    }
+
+    fn with_runtime(handle: Handle, runtime: Option<Runtime>) -> Self {
+        // rustls needs a process-wide crypto provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        NativeBackend {
+            inner: Arc::new(Inner {
+                handle,
+                runtime: Mutex::new(runtime),
+                clients: Mutex::new(HashMap::new()),
+                local: spawn::LocalThread::default(),
+            }),
+        }
+    }
+
+    /// The tokio runtime handle this backend runs on.
+    pub fn handle(&self) -> &Handle {
+        &self.inner.handle
+    }
+}
+
+impl std::fmt::Debug for NativeBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeBackend").finish_non_exhaustive()
+    }
+}

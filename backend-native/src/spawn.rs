@@ -1,0 +1,185 @@
+//! `Spawner` on tokio: tasks on the multi-thread runtime, `spawn_local` on a dedicated
+//! single-threaded `LocalSet` thread, `spawn_blocking` on tokio's blocking pool.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crossio_core::{Error, JoinError, JoinHandle, RawJoinHandle, Result, Spawner};
+use futures_util::FutureExt;
+use futures_util::future::{AbortHandle, Abortable};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::NativeBackend;
+
+/// The sleep future of the native backend (a tokio timer on the backend's runtime).
+pub type NativeSleep = tokio::time::Sleep;
+
+struct TokioJoin<T>(tokio::task::JoinHandle<T>);
+
+impl<T: Send> RawJoinHandle<T> for TokioJoin<T> {
+    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        Pin::new(&mut self.0).poll(cx).map(|r| {
+            r.map_err(|e| {
+                if e.is_panic() {
+                    JoinError::panicked(&*e.into_panic())
+                } else {
+                    JoinError::cancelled()
+                }
+            })
+        })
+    }
+
+    fn abort(&self) {
+        self.0.abort()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+}
+
+type Outcome<T> = std::thread::Result<Result<T, futures_util::future::Aborted>>;
+
+/// The handle of a task running on the local thread.
+struct LocalJoin<T> {
+    rx: oneshot::Receiver<Outcome<T>>,
+    abort: AbortHandle,
+}
+
+impl<T: Send> RawJoinHandle<T> for LocalJoin<T> {
+    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        Pin::new(&mut self.rx).poll(cx).map(|r| match r {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(_aborted))) => Err(JoinError::cancelled()),
+            Ok(Err(panic)) => Err(JoinError::panicked(&*panic)),
+            // The local thread went away with the task (backend dropped).
+            Err(_) => Err(JoinError::cancelled()),
+        })
+    }
+
+    fn abort(&self) {
+        self.abort.abort()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.rx.is_terminated() || !self.rx.is_empty()
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A thread running a current-thread tokio runtime and a `LocalSet`, started on first use.
+#[derive(Default)]
+pub(crate) struct LocalThread {
+    tx: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+}
+
+impl LocalThread {
+    fn submit(&self, job: Job) -> Result<()> {
+        let mut guard = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(Error::from)?;
+            std::thread::Builder::new()
+                .name("crossio-local".into())
+                .spawn(move || {
+                    let local = tokio::task::LocalSet::new();
+                    local.block_on(&rt, async move {
+                        while let Some(job) = rx.recv().await {
+                            job();
+                        }
+                    });
+                })
+                .map_err(Error::from)?;
+            *guard = Some(tx);
+        }
+        let tx = guard.as_ref().expect("local thread sender was just set");
+        tx.send(job)
+            .map_err(|_| Error::closed("spawn_local: the local executor thread has stopped"))
+    }
+}
+
+impl Spawner for NativeBackend {
+    type Sleep = NativeSleep;
+
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn(future)))
+    }
+
+    fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let (abort, reg) = AbortHandle::new_pair();
+        let job: Job = Box::new(move || {
+            tokio::task::spawn_local(async move {
+                let run = async move { Abortable::new(make(), reg).await };
+                let outcome = AssertUnwindSafe(run).catch_unwind().await;
+                let _ = tx.send(outcome);
+            });
+        });
+        // If the thread cannot be started, the job (and `tx`) is dropped: the handle reports
+        // the task as cancelled instead of panicking here.
+        let _ = self.inner.local.submit(job);
+        JoinHandle::from_raw(LocalJoin { rx, abort })
+    }
+
+    fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn_blocking(f)))
+    }
+
+    fn sleep(&self, duration: Duration) -> Self::Sleep {
+        let _guard = self.inner.handle.enter();
+        tokio::time::sleep(duration)
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::unsupported(
+                "block_on called from inside a tokio runtime thread, where blocking would \
+                 deadlock: await the future instead, or call block_on from a plain thread",
+            ));
+        }
+        Ok(self.inner.handle.block_on(future))
+    }
+}
+
+/// Run `fut` on the backend's runtime (for work that needs tokio's context), aborting it when
+/// the returned future is dropped.
+pub(crate) async fn on_runtime<T: Send + 'static>(
+    backend: &NativeBackend,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T> {
+    struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+    impl<T> Drop for AbortOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut task = AbortOnDrop(backend.inner.handle.spawn(fut));
+    (&mut task.0).await.map_err(|e| {
+        if e.is_panic() {
+            Error::from(JoinError::panicked(&*e.into_panic()))
+        } else {
+            Error::from(JoinError::cancelled())
+        }
+    })
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Run an Emscripten page (linked with --emrun) in a headless browser and judge it by its stdout.
+#   ci/browser-run.sh chromium|firefox PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
+# Given PROGRAM.js (what cargo leaves for wasm32-unknown-emscripten), a minimal PROGRAM.html that
+# loads it is written beside it.
+# Needs emrun on PATH (source the env.sh written by ci/install-emscripten.sh).
+# Opens http://127.0.0.1:PORT/PAGE.html?localhost[&QUERY] ("localhost" makes emrun forward stdout).
+# Success iff the output has a line "N passed, 0 failed". The log is also copied to $CROSSIO_LOG.
+# Only processes started here are ended (browser by process group, emrun by PID).
+set -euo pipefail
+
+BROWSER=${1:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+PAGE=${2:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+TIMEOUT=${3:-300}
+QUERY=${4:-}
+say() { echo "browser-run: $*"; }
+
+[ -f "$PAGE" ] || { say "no such page: $PAGE" >&2; exit 2; }
+if [ "${PAGE%.js}" != "$PAGE" ]; then
+  JS=$(basename "$PAGE"); PAGE="${PAGE%.js}.html"
+  say "writing $PAGE to load $JS"
+  printf '<!doctype html>\n<html><head><meta charset="utf-8"><title>%s</title></head>\n<body><script src="%s"></script></body></html>\n' "$JS" "$JS" > "$PAGE"
+fi
+command -v emrun >/dev/null || { say "emrun not on PATH: source the env.sh of ci/install-emscripten.sh" >&2; exit 2; }
+case "$BROWSER" in
+  chromium) command -v chromium >/dev/null || { say "chromium missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
+  firefox) command -v firefox-esr >/dev/null || { say "firefox-esr missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
+  *) say "unknown browser '$BROWSER' (chromium|firefox)" >&2; exit 2 ;;
+esac
+
+DIR=$(cd "$(dirname "$PAGE")" && pwd)
+NAME=$(basename "$PAGE")
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/browser-run.XXXXXX")
+LOG="$WORK/output.log"; BLOG="$WORK/browser.log"
+: > "$LOG"
+EMRUN_PID=""; BROWSER_PID=""; TAIL_PID=""
+
+cleanup() {
+  if [ -n "$BROWSER_PID" ]; then   # the browser's own process group (setsid below)
+    kill -TERM -- "-$BROWSER_PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$BROWSER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$BROWSER_PID" 2>/dev/null || true
+  fi
+  if [ -n "$EMRUN_PID" ]; then
+    kill -TERM "$EMRUN_PID" 2>/dev/null || true
+    wait "$EMRUN_PID" 2>/dev/null || true
+  fi
+  if [ -n "$TAIL_PID" ]; then kill "$TAIL_PID" 2>/dev/null || true; wait "$TAIL_PID" 2>/dev/null || true; fi
+  if [ -n "${CROSSIO_LOG:-}" ]; then cp "$LOG" "$CROSSIO_LOG" || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
+
+say "serving $DIR with emrun on 127.0.0.1:$PORT"
+(cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
+EMRUN_PID=$!
+tail -n +1 -f --pid="$EMRUN_PID" "$LOG" &
+TAIL_PID=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
+  sleep 0.1
+done
+
+PROFILE="$WORK/profile"; mkdir -p "$PROFILE"
+say "starting $BROWSER on $URL"
+# Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
+# in a new session and process group whose id is its PID.
+if [ "$BROWSER" = chromium ]; then
+  setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+else
+  MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
+    >"$BLOG" 2>&1 </dev/null &
+fi
+BROWSER_PID=$!
+
+START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
+while kill -0 "$EMRUN_PID" 2>/dev/null; do
+  if [ $((SECONDS - START)) -ge "$TIMEOUT" ]; then TIMED_OUT=1; break; fi
+  if [ -z "$BROWSER_GONE" ] && ! kill -0 "$BROWSER_PID" 2>/dev/null; then BROWSER_GONE=$SECONDS; fi
+  if [ -n "$BROWSER_GONE" ] && [ $((SECONDS - BROWSER_GONE)) -ge 5 ]; then break; fi
+  sleep 0.2
+done
+ELAPSED=$((SECONDS - START))
+kill -TERM "$EMRUN_PID" 2>/dev/null || true
+wait "$TAIL_PID" 2>/dev/null || true; TAIL_PID=""
+
+OUT=$(tr -d '\r' < "$LOG")
+if [ "$TIMED_OUT" = 1 ] || [ -n "$BROWSER_GONE" ]; then
+  LAST=$(printf '%s\n' "$OUT" | sed -nE 's/^(start|test) ([^ ]+).*/\2/p' | tail -n 1)
+  if [ "$TIMED_OUT" = 1 ]; then
+    say "TIMEOUT after ${TIMEOUT}s; last case started: ${LAST:-<none>}"
+  else
+    say "browser exited before the program did; last case started: ${LAST:-<none>}"
+  fi
+  say "browser log (tail, known-harmless lines dropped):"
+  grep -vE 'dbus|Exiting due to channel error|unexpected operator|running in headless mode' "$BLOG" \
+    | tail -n 20 | sed 's/^/  /' || true
+  exit 1
+fi
+SUMMARY=$(printf '%s\n' "$OUT" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1 || true)
+if [ -z "$SUMMARY" ]; then
+  say "FAIL: no 'N passed, N failed' line in the output (${ELAPSED}s)"
+  exit 1
+fi
+if printf '%s\n' "$SUMMARY" | grep -qE '^[0-9]+ passed, 0 failed'; then
+  say "OK in ${ELAPSED}s ($BROWSER): $SUMMARY"
+else
+  say "FAIL in ${ELAPSED}s ($BROWSER): $SUMMARY"
+  exit 1
+fi

@@ -1,0 +1,47 @@
+//! `crossio-testserver [--http-port P] [--ws-port Q]`: run the test server on 127.0.0.1 and
+//! print its ports as one JSON line; runs until stdin closes or the process is killed.
+
+#[cfg(not(target_os = "emscripten"))]
+fn main() {
+    use std::io::Read;
+    let mut http_port = 0u16;
+    let mut ws_port = 0u16;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let value = args.next().and_then(|v| v.parse::<u16>().ok());
+        match (a.as_str(), value) {
+            ("--http-port", Some(p)) => http_port = p,
+            ("--ws-port", Some(p)) => ws_port = p,
+            _ => {
+                eprintln!("usage: crossio-testserver [--http-port P] [--ws-port Q]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let server = match crossio_conformance::server::TestServer::start_on(http_port, ws_port) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("crossio-testserver: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    println!(
+        "{{\"http_port\":{},\"ws_port\":{},\"closed_port\":{closed}}}",
+        server.http_port, server.ws_port
+    );
+    // Run until stdin reaches EOF (the parent went away) or we are killed.
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    if std::env::var_os("CROSSIO_TESTSERVER_FOREVER").is_some() {
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+#[cfg(target_os = "emscripten")]
+fn main() {}

@@ -1,0 +1,297 @@
+//! Http cases.
+
+use std::time::{Duration, Instant};
+
+use crossio_core::{Backend, ErrorKind, Redirect, Request, Response, StatusCode};
+use futures_util::StreamExt;
+
+use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
+use crate::{CaseResult, Env};
+
+async fn send<B: Backend>(b: &B, r: crossio_core::RequestBuilder) -> Result<Response, String> {
+    let req = r.build().ctx("building the request")?;
+    let url = req.url();
+    b.send(req).await.ctx(&format!("sending to {url}"))
+}
+
+async fn echo_json<B: Backend>(
+    b: &B,
+    r: crossio_core::RequestBuilder,
+) -> Result<serde_json::Value, String> {
+    let resp = send(b, r).await?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    let text = resp.text().await.ctx("reading the echo")?;
+    serde_json::from_str(&text).map_err(|e| format!("echo is not JSON ({e}): {text}"))
+}
+
+fn pattern(range: std::ops::Range<usize>) -> Vec<u8> {
+    range.map(|i| (i % 251) as u8).collect()
+}
+
+pub async fn http_get_text<B: Backend>(b: B, e: Env) -> CaseResult {
+    let resp = send(&b, Request::get(&e.http("/status/200"))).await?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    ensure_eq!(resp.url(), e.http("/status/200"));
+    ensure_eq!(resp.text().await.ctx("body")?, "status 200");
+    Ok(())
+}
+
+async fn method_with_body<B: Backend>(b: &B, e: &Env, method: &str) -> CaseResult {
+    let body = format!("{method} body ✓");
+    let v = echo_json(
+        b,
+        Request::builder(method, &e.http("/echo?x=1")).body(body.clone()),
+    )
+    .await?;
+    ensure_eq!(v["method"], method);
+    ensure_eq!(v["path"], "/echo");
+    ensure_eq!(v["query"], "x=1");
+    ensure_eq!(v["body"], body.as_str());
+    ensure_eq!(v["body_len"], body.len());
+    Ok(())
+}
+
+pub async fn http_post_echoes_body<B: Backend>(b: B, e: Env) -> CaseResult {
+    method_with_body(&b, &e, "POST").await
+}
+
+pub async fn http_put_echoes_body<B: Backend>(b: B, e: Env) -> CaseResult {
+    method_with_body(&b, &e, "PUT").await
+}
+
+pub async fn http_patch_echoes_body<B: Backend>(b: B, e: Env) -> CaseResult {
+    method_with_body(&b, &e, "PATCH").await
+}
+
+pub async fn http_delete_is_sent<B: Backend>(b: B, e: Env) -> CaseResult {
+    let v = echo_json(&b, Request::builder("DELETE", &e.http("/echo"))).await?;
+    ensure_eq!(v["method"], "DELETE");
+    ensure_eq!(v["body_len"], 0);
+    Ok(())
+}
+
+pub async fn http_headers_round_trip<B: Backend>(b: B, e: Env) -> CaseResult {
+    let req = Request::post(&e.http("/echo"))
+        .header("x-crossio-one", "first value")
+        .header("x-crossio-two", "second")
+        .header("content-type", "text/plain");
+    let resp = send(&b, req.body("hi")).await?;
+    ensure_eq!(
+        resp.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/json"[..])
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&resp.text().await.ctx("body")?).map_err(|e| e.to_string())?;
+    ensure_eq!(v["headers"]["x-crossio-one"], "first value");
+    ensure_eq!(v["headers"]["x-crossio-two"], "second");
+    ensure_eq!(v["headers"]["content-type"], "text/plain");
+    Ok(())
+}
+
+pub async fn http_404_is_a_response<B: Backend>(b: B, e: Env) -> CaseResult {
+    let resp = send(&b, Request::get(&e.http("/status/404"))).await?;
+    ensure_eq!(resp.status(), StatusCode::NOT_FOUND);
+    ensure_eq!(resp.text().await.ctx("body")?, "status 404");
+    Ok(())
+}
+
+pub async fn http_500_is_a_response<B: Backend>(b: B, e: Env) -> CaseResult {
+    let resp = send(&b, Request::get(&e.http("/status/500"))).await?;
+    ensure_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    ensure_eq!(resp.text().await.ctx("body")?, "status 500");
+    Ok(())
+}
+
+pub async fn http_body_1mib_exact<B: Backend>(b: B, e: Env) -> CaseResult {
+    let n = 1 << 20;
+    let resp = send(&b, Request::get(&e.http(&format!("/bytes/{n}")))).await?;
+    let body = resp.bytes().await.ctx("body")?;
+    ensure_eq!(body.len(), n);
+    ensure!(
+        body[..] == pattern(0..n)[..],
+        "1 MiB body differs from the pattern"
+    );
+    Ok(())
+}
+
+pub async fn http_content_length_and_progress<B: Backend>(b: B, e: Env) -> CaseResult {
+    let mut resp = send(&b, Request::get(&e.http("/bytes/100000"))).await?;
+    ensure_eq!(resp.content_length(), Some(100_000));
+    let body = resp.body_mut();
+    ensure_eq!(body.progress().received, 0);
+    let mut total = 0;
+    while let Some(chunk) = body.chunk().await.ctx("chunk")? {
+        total += chunk.len();
+        ensure_eq!(body.progress().received, total as u64);
+    }
+    ensure_eq!(body.progress().received, 100_000);
+    ensure_eq!(body.progress().total, Some(100_000));
+    Ok(())
+}
+
+pub async fn http_streamed_body_arrives_before_the_end<B: Backend>(b: B, e: Env) -> CaseResult {
+    // 6 chunks of 4 KiB, 150 ms apart: the first must be readable long before the last.
+    let resp = send(
+        &b,
+        Request::get(&e.http("/stream?chunks=6&size=4096&delay_ms=150")),
+    )
+    .await?;
+    let start = Instant::now();
+    let mut body = resp.into_body();
+    let mut first_at = None;
+    let mut data = Vec::new();
+    let mut reads = 0;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.ctx("chunk")?;
+        first_at.get_or_insert_with(|| start.elapsed());
+        data.extend_from_slice(&chunk);
+        reads += 1;
+    }
+    let end = start.elapsed();
+    let first = first_at.ctx("first chunk")?;
+    ensure!(reads >= 2, "body arrived in {reads} read(s)");
+    ensure!(
+        end >= first + Duration::from_millis(300),
+        "first chunk at {first:?}, end at {end:?}: not streamed"
+    );
+    ensure!(
+        data == pattern(0..6 * 4096),
+        "streamed body differs from the pattern"
+    );
+    Ok(())
+}
+
+pub async fn http_timeout_is_timeout<B: Backend>(b: B, e: Env) -> CaseResult {
+    let start = Instant::now();
+    let req = Request::get(&e.http("/delay/5000"))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .ctx("build")?;
+    let err = expect_kind(
+        b.send(req).await,
+        ErrorKind::Timeout,
+        "5 s response with a 300 ms timeout",
+    )?;
+    ensure!(
+        start.elapsed() < Duration::from_secs(4),
+        "timeout took {:?}",
+        start.elapsed()
+    );
+    ensure!(
+        err.to_string().contains("/delay/5000"),
+        "error does not name the URL: {err}"
+    );
+    Ok(())
+}
+
+pub async fn http_redirects_followed<B: Backend>(b: B, e: Env) -> CaseResult {
+    let resp = send(&b, Request::get(&e.http("/redirect/3"))).await?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    ensure_eq!(resp.url(), e.http("/redirect/0"));
+    ensure_eq!(resp.text().await.ctx("body")?, "redirect done");
+    Ok(())
+}
+
+pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
+    let req = Request::get(&e.http("/redirect/5"))
+        .redirect(Redirect::Follow(2))
+        .build()
+        .ctx("build")?;
+    expect_kind(
+        b.send(req).await,
+        ErrorKind::Http,
+        "5 redirects with a limit of 2",
+    )?;
+    let req = Request::get(&e.http("/redirect/2"))
+        .redirect(Redirect::Follow(2))
+        .build()
+        .ctx("build")?;
+    ensure_eq!(
+        b.send(req)
+            .await
+            .ctx("2 redirects with a limit of 2")?
+            .status(),
+        StatusCode::OK
+    );
+    Ok(())
+}
+
+/// Natively a 3xx comes back as is; browsers hide unfollowed redirects, so there the request
+/// fails with `Unsupported`.
+pub async fn http_redirect_not_followed<B: Backend>(b: B, e: Env) -> CaseResult {
+    let req = Request::get(&e.http("/redirect/1"))
+        .redirect(Redirect::None)
+        .build()
+        .ctx("build")?;
+    let r = b.send(req).await;
+    if cfg!(target_os = "emscripten") {
+        expect_kind(
+            r.map(|r| r.status()),
+            ErrorKind::Unsupported,
+            "Redirect::None in a browser",
+        )?;
+        return Ok(());
+    }
+    let resp = r.ctx("sending")?;
+    ensure_eq!(resp.status(), StatusCode::FOUND);
+    ensure_eq!(
+        resp.headers().get("location").map(|v| v.as_bytes()),
+        Some(&b"/redirect/0"[..])
+    );
+    Ok(())
+}
+
+pub async fn http_connect_refused_is_connect_error<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = format!("http://127.0.0.1:{}/", e.closed_port);
+    let req = Request::get(&url).build().ctx("build")?;
+    let err = expect_kind(b.send(req).await, ErrorKind::Connect, "refused port")?;
+    ensure!(
+        err.to_string().contains(&url),
+        "error does not name the URL: {err}"
+    );
+    Ok(())
+}
+
+pub async fn http_bad_url_is_invalid_input<B: Backend>(_b: B, _e: Env) -> CaseResult {
+    for url in [
+        "",
+        "no scheme",
+        "127.0.0.1:80/x",
+        "http://",
+        "ws://127.0.0.1/",
+        "ftp://127.0.0.1/",
+        "http://127.0.0.1:70000/",
+    ] {
+        expect_kind(Request::get(url).build(), ErrorKind::InvalidInput, url)?;
+    }
+    Ok(())
+}
+
+pub async fn http_invalid_header_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
+    let url = e.http("/echo");
+    for (name, value) in [
+        ("bad name", "v"),
+        ("", "v"),
+        ("x-ok", "a\r\nb"),
+        ("x-ok", "nul\0"),
+    ] {
+        let r = Request::get(&url).header(name, value).build();
+        expect_kind(
+            r,
+            ErrorKind::InvalidInput,
+            &format!("header {name:?}: {value:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+pub async fn http_invalid_method_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
+    for m in ["", "GE T", "GET\r\n", "(GET)"] {
+        expect_kind(
+            Request::builder(m, &e.http("/echo")).build(),
+            ErrorKind::InvalidInput,
+            m,
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! # crossio-conformance
+//!
+//! One list of test cases, written once as async functions over the crossio traits, run against
+//! every backend: natively as named tests under `cargo test` (`tests/native.rs`), and in headless
+//! browsers by the emscripten runner (`src/bin/browser.rs`), with the same names and the same
+//! assertions.
+//!
+//! Each case gets a backend and an [`Env`] naming the test server's ports; it returns
+//! `Ok(())` or `Err(reason)`. Cases never rely on a panic to fail, so a browser run reports the
+//! reason and goes on; a panicking case is caught by the runner and reported as failed.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crossio_core::Backend;
+use futures_util::FutureExt;
+
+mod check;
+mod http_cases;
+mod spawn_cases;
+mod ws_cases;
+
+#[cfg(not(target_os = "emscripten"))]
+pub mod server;
+
+/// Where the test server listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Env {
+    /// Port of the HTTP endpoints on 127.0.0.1.
+    pub http_port: u16,
+    /// Port of the WebSocket endpoints on 127.0.0.1.
+    pub ws_port: u16,
+    /// A port on 127.0.0.1 where nothing listens (connections are refused).
+    pub closed_port: u16,
+}
+
+impl Env {
+    /// `http://127.0.0.1:{http_port}{path}`
+    pub fn http(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    /// `ws://127.0.0.1:{ws_port}{path}`
+    pub fn ws(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.ws_port)
+    }
+}
+
+/// The result of one case: `Err` carries the reason it failed.
+pub type CaseResult = Result<(), String>;
+
+/// A running case.
+pub type CaseFuture = Pin<Box<dyn Future<Output = CaseResult> + Send>>;
+
+/// Which trait a case exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    /// `Spawner`.
+    Spawn,
+    /// `Transport`.
+    Transport,
+    /// `Http`.
+    Http,
+}
+
+/// One named test case.
+pub struct Case<B> {
+    /// Stable name, the same on every target.
+    pub name: &'static str,
+    /// The trait it exercises.
+    pub area: Area,
+    /// Run it.
+    pub run: fn(B, Env) -> CaseFuture,
+}
+
+macro_rules! cases {
+    ($($area:ident : $module:ident :: $name:ident),* $(,)?) => {
+        vec![$(Case {
+            name: stringify!($name),
+            area: Area::$area,
+            run: |b: B, e: Env| -> CaseFuture { Box::pin($module::$name(b, e)) },
+        }),*]
+    };
+}
+
+/// Every case, in a stable order.
+pub fn cases<B: Backend>() -> Vec<Case<B>> {
+    cases![
+        Spawn: spawn_cases::spawn_join_returns_value,
+        Spawn: spawn_cases::spawn_many_tasks_all_join,
+        Spawn: spawn_cases::spawn_abort_is_cancelled,
+        Spawn: spawn_cases::spawn_panic_is_join_error,
+        Spawn: spawn_cases::join_handle_reports_finished,
+        Spawn: spawn_cases::spawn_local_runs_non_send_future,
+        Spawn: spawn_cases::spawn_local_panic_is_join_error,
+        Spawn: spawn_cases::spawn_blocking_returns_value,
+        Spawn: spawn_cases::spawn_blocking_panic_is_join_error,
+        Spawn: spawn_cases::sleep_lasts_at_least_its_duration,
+        Spawn: spawn_cases::sleeps_run_concurrently,
+        Spawn: spawn_cases::timeout_fires_on_slow_future,
+        Spawn: spawn_cases::timeout_passes_fast_future,
+        Transport: ws_cases::ws_echo_text,
+        Transport: ws_cases::ws_echo_text_utf8_exact,
+        Transport: ws_cases::ws_echo_binary,
+        Transport: ws_cases::ws_echo_empty_messages,
+        Transport: ws_cases::ws_echo_binary_1mib,
+        Transport: ws_cases::ws_1000_messages_in_order,
+        Transport: ws_cases::ws_echo_after_delay,
+        Transport: ws_cases::ws_concurrent_connections_echo,
+        Transport: ws_cases::ws_split_halves_work_concurrently,
+        Transport: ws_cases::ws_client_close_with_code_and_reason,
+        Transport: ws_cases::ws_server_close_seen_with_code_and_reason,
+        Transport: ws_cases::ws_server_sends_n_then_closes,
+        Transport: ws_cases::ws_subprotocol_negotiated,
+        Transport: ws_cases::ws_custom_header,
+        Transport: ws_cases::ws_connect_refused_is_connect_error,
+        Transport: ws_cases::ws_connect_timeout_is_timeout,
+        Transport: ws_cases::ws_bad_url_is_invalid_input,
+        Transport: ws_cases::ws_unsupported_scheme_is_invalid_input,
+        Transport: ws_cases::ws_invalid_header_is_invalid_input,
+        Transport: ws_cases::ws_invalid_options_are_invalid_input,
+        Transport: ws_cases::ws_forbidden_close_codes_are_invalid_input,
+        Transport: ws_cases::ws_close_reason_over_123_bytes_is_invalid_input,
+        Transport: ws_cases::ws_send_after_close_is_closed,
+        Transport: ws_cases::ws_message_over_max_size_is_capacity,
+        Http: http_cases::http_get_text,
+        Http: http_cases::http_post_echoes_body,
+        Http: http_cases::http_put_echoes_body,
+        Http: http_cases::http_delete_is_sent,
+        Http: http_cases::http_patch_echoes_body,
+        Http: http_cases::http_headers_round_trip,
+        Http: http_cases::http_404_is_a_response,
+        Http: http_cases::http_500_is_a_response,
+        Http: http_cases::http_body_1mib_exact,
+        Http: http_cases::http_content_length_and_progress,
+        Http: http_cases::http_streamed_body_arrives_before_the_end,
+        Http: http_cases::http_timeout_is_timeout,
+        Http: http_cases::http_redirects_followed,
+        Http: http_cases::http_redirects_limited,
+        Http: http_cases::http_redirect_not_followed,
+        Http: http_cases::http_connect_refused_is_connect_error,
+        Http: http_cases::http_bad_url_is_invalid_input,
+        Http: http_cases::http_invalid_header_is_invalid_input,
+        Http: http_cases::http_invalid_method_is_invalid_input,
+    ]
+}
+
+/// Run one case to completion with an overall deadline, catching panics.
+pub async fn run_case<B: Backend>(
+    case: &Case<B>,
+    backend: B,
+    env: Env,
+    deadline: Duration,
+) -> CaseResult {
+    let fut = (case.run)(backend.clone(), env);
+    let guarded = AssertUnwindSafe(fut).catch_unwind();
+    match backend.timeout(deadline, guarded).await {
+        Err(_) => Err(format!("did not finish within {deadline:?}")),
+        Ok(Err(panic)) => Err(format!(
+            "panicked: {}",
+            crossio_core::panic_message(&*panic)
+        )),
+        Ok(Ok(r)) => r,
+    }
+}
+
+/// Counts of a suite run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+}
+
+/// Run the cases whose name `select` accepts, one after another, printing `start NAME`, then
+/// `test NAME ... ok` or `test NAME ... FAILED: reason`, then `N passed, N failed`.
+/// This is the browser runner's output format; the native runner uses libtest instead.
+pub async fn run_suite<B: Backend>(
+    backend: B,
+    env: Env,
+    select: impl Fn(&Case<B>) -> bool,
+    out: impl Fn(&str),
+) -> Summary {
+    let mut summary = Summary::default();
+    for case in cases::<B>().iter().filter(|c| select(c)) {
+        out(&format!("start {}", case.name));
+        match run_case(case, backend.clone(), env.clone(), Duration::from_secs(60)).await {
+            Ok(()) => {
+                summary.passed += 1;
+                out(&format!("test {} ... ok", case.name));
+            }
+            Err(reason) => {
+                summary.failed += 1;
+                out(&format!(
+                    "test {} ... FAILED: {}",
+                    case.name,
+                    reason.replace('\n', " | ")
+                ));
+            }
+        }
+    }
+    out(&format!(
+        "{} passed, {} failed",
+        summary.passed, summary.failed
+    ));
+    summary
+}

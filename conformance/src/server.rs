@@ -1,0 +1,442 @@
+//! The test server: WebSocket and HTTP endpoints on 127.0.0.1, with CORS for the browser suite.
+//!
+//! WebSocket port (the path picks the behaviour; every path accepts the first offered
+//! subprotocol):
+//! - `/echo[?delay_ms=D]` echoes text and binary messages (after `D` ms), answers close.
+//! - `/close?code=C&reason=R` closes right after the handshake with code `C` and reason `R`.
+//! - `/send?n=N[&size=S]` sends `N` text messages (`"<i>"` padded with `.` to `S` bytes), then
+//!   closes with 1000 "done".
+//! - `/headers` sends one text message: the handshake's request headers as a JSON object, then
+//!   echoes.
+//!
+//! HTTP port:
+//! - `/echo` answers `{"method","path","query","headers":{..},"body","body_len"}` as JSON.
+//! - `/status/C` answers status `C` with body `status C`.
+//! - `/bytes/N` answers `N` bytes (`byte i = i % 251`) with `Content-Length`.
+//! - `/stream?chunks=N&size=S&delay_ms=D` answers a chunked body of `N` chunks of `S` bytes,
+//!   `D` ms apart (byte `i` of the whole body = `i % 251`).
+//! - `/delay/MS` waits `MS` ms before the response head, then answers `delayed`.
+//! - `/redirect/N` redirects (302) to `/redirect/N-1`; `/redirect/0` answers `redirect done`.
+//! - `OPTIONS` on any path answers a CORS preflight.
+//!
+//! Every HTTP response carries `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers:
+//! *` and `Cross-Origin-Resource-Policy: cross-origin`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderValue, Method, Response, StatusCode};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::handshake::server::{
+    Request as WsRequest, Response as WsResponse,
+};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+/// The byte at offset `i` of every generated body.
+pub fn pattern_byte(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
+/// A running test server. Dropping it stops the server.
+pub struct TestServer {
+    /// Port of the HTTP endpoints.
+    pub http_port: u16,
+    /// Port of the WebSocket endpoints.
+    pub ws_port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Start on 127.0.0.1 with ports chosen by the OS.
+    pub fn start() -> std::io::Result<Self> {
+        Self::start_on(0, 0)
+    }
+
+    /// Start on 127.0.0.1 with the given ports (0 = choose).
+    pub fn start_on(http_port: u16, ws_port: u16) -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("crossio-testserver")
+            .build()?;
+        let (http, ws) = rt.block_on(async {
+            let http = TcpListener::bind(("127.0.0.1", http_port)).await?;
+            let ws = TcpListener::bind(("127.0.0.1", ws_port)).await?;
+            Ok::<_, std::io::Error>((http, ws))
+        })?;
+        let http_port = http.local_addr()?.port();
+        let ws_port = ws.local_addr()?.port();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("crossio-testserver".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    tokio::spawn(accept_http(http));
+                    tokio::spawn(accept_ws(ws));
+                    let _ = stop_rx.await;
+                });
+                rt.shutdown_background();
+            })?;
+        Ok(TestServer {
+            http_port,
+            ws_port,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn http_base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// `ws://127.0.0.1:PORT`
+    pub fn ws_base(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.ws_port)
+    }
+
+    /// The one-line JSON the server binary prints on start.
+    pub fn ports_json(&self) -> String {
+        format!(
+            "{{\"http_port\":{},\"ws_port\":{}}}",
+            self.http_port, self.ws_port
+        )
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn query_map(query: Option<&str>) -> HashMap<String, String> {
+    url_decode_pairs(query.unwrap_or(""))
+}
+
+fn url_decode_pairs(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn num<T: std::str::FromStr>(q: &HashMap<String, String>, key: &str, default: T) -> T {
+    q.get(key).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+async fn accept_ws(listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let _ = serve_ws(stream).await;
+        });
+    }
+}
+
+#[allow(clippy::result_large_err)] // the error type is tungstenite's callback contract
+async fn serve_ws(stream: TcpStream) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let mut path = String::new();
+    let mut query = String::new();
+    let mut headers = serde_json::Map::new();
+    let callback = |req: &WsRequest, mut resp: WsResponse| {
+        path = req.uri().path().to_owned();
+        query = req.uri().query().unwrap_or("").to_owned();
+        for (k, v) in req.headers() {
+            headers.insert(
+                k.as_str().to_owned(),
+                serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into()),
+            );
+        }
+        if let Some(offered) = req
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok())
+        {
+            if let Some(first) = offered.split(',').map(str::trim).find(|p| !p.is_empty()) {
+                if let Ok(v) = HeaderValue::from_str(first) {
+                    resp.headers_mut().insert("sec-websocket-protocol", v);
+                }
+            }
+        }
+        Ok(resp)
+    };
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(256 << 20))
+        .max_frame_size(Some(256 << 20));
+    let mut ws =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config)).await?;
+    let q = url_decode_pairs(&query);
+    match path.as_str() {
+        "/close" => {
+            let code: u16 = num(&q, "code", 1000);
+            let reason = q.get("reason").cloned().unwrap_or_default();
+            ws.close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: Utf8Bytes::from(reason),
+            }))
+            .await?;
+            while ws.next().await.is_some() {}
+        }
+        "/send" => {
+            let n: usize = num(&q, "n", 10);
+            let size: usize = num(&q, "size", 0);
+            for i in 0..n {
+                let mut s = i.to_string();
+                while s.len() < size {
+                    s.push('.');
+                }
+                ws.feed(Message::text(s)).await?;
+            }
+            ws.flush().await?;
+            ws.close(Some(CloseFrame {
+                code: CloseCode::Normal,
+                reason: Utf8Bytes::from_static("done"),
+            }))
+            .await?;
+            while ws.next().await.is_some() {}
+        }
+        _ => {
+            if path == "/headers" {
+                ws.send(Message::text(
+                    serde_json::Value::Object(headers).to_string(),
+                ))
+                .await?;
+            }
+            let delay = Duration::from_millis(num(&q, "delay_ms", 0));
+            while let Some(msg) = ws.next().await {
+                let msg = msg?;
+                match msg {
+                    Message::Text(_) | Message::Binary(_) => {
+                        if !delay.is_zero() {
+                            tokio::time::sleep(delay).await;
+                        }
+                        ws.send(msg).await?;
+                    }
+                    // tungstenite answers pings and close frames itself.
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- HTTP
+
+type HttpBody = BoxBody<Bytes, Infallible>;
+
+async fn accept_http(listener: TcpListener) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let io = TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service_fn(handle_http))
+                .await;
+        });
+    }
+}
+
+fn full(body: impl Into<Bytes>) -> HttpBody {
+    Full::new(body.into()).boxed()
+}
+
+fn with_cors(mut resp: Response<HttpBody>, req_headers: &http::HeaderMap) -> Response<HttpBody> {
+    let h = resp.headers_mut();
+    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    h.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"),
+    );
+    let allow = req_headers
+        .get("access-control-request-headers")
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static("*"));
+    h.insert("access-control-allow-headers", allow);
+    h.insert("access-control-max-age", HeaderValue::from_static("600"));
+    resp
+}
+
+fn simple(status: StatusCode, body: impl Into<Bytes>) -> Response<HttpBody> {
+    let mut r = Response::new(full(body));
+    *r.status_mut() = status;
+    r
+}
+
+async fn handle_http(req: http::Request<Incoming>) -> Result<Response<HttpBody>, Infallible> {
+    let headers = req.headers().clone();
+    let resp = route(req).await;
+    Ok(with_cors(resp, &headers))
+}
+
+async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
+    if req.method() == Method::OPTIONS {
+        return simple(StatusCode::NO_CONTENT, Bytes::new());
+    }
+    let path = req.uri().path().to_owned();
+    let q = query_map(req.uri().query());
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["echo"] => echo(req).await,
+        ["status", code] => match code
+            .parse::<u16>()
+            .ok()
+            .and_then(|c| StatusCode::from_u16(c).ok())
+        {
+            Some(s) => simple(s, format!("status {}", s.as_u16())),
+            None => simple(StatusCode::BAD_REQUEST, "bad status"),
+        },
+        ["bytes", n] => match n.parse::<usize>() {
+            Ok(n) if n <= 512 << 20 => {
+                let body: Vec<u8> = (0..n).map(pattern_byte).collect();
+                let mut r = simple(StatusCode::OK, body);
+                r.headers_mut().insert(
+                    "content-type",
+                    HeaderValue::from_static("application/octet-stream"),
+                );
+                r
+            }
+            _ => simple(StatusCode::BAD_REQUEST, "bad length"),
+        },
+        ["stream"] => {
+            let chunks: usize = num(&q, "chunks", 4);
+            let size: usize = num(&q, "size", 1024);
+            let delay = Duration::from_millis(num(&q, "delay_ms", 50));
+            let stream = futures_util::stream::unfold(0usize, move |i| async move {
+                if i >= chunks {
+                    return None;
+                }
+                if i > 0 && !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                let start = i * size;
+                let data: Vec<u8> = (start..start + size).map(pattern_byte).collect();
+                Some((Ok::<_, Infallible>(Frame::data(Bytes::from(data))), i + 1))
+            });
+            let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            r
+        }
+        ["delay", ms] => {
+            let ms: u64 = ms.parse().unwrap_or(0).min(120_000);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            simple(StatusCode::OK, "delayed")
+        }
+        ["redirect", n] => match n.parse::<u32>() {
+            Ok(0) => simple(StatusCode::OK, "redirect done"),
+            Ok(n) => {
+                let mut r = simple(StatusCode::FOUND, Bytes::new());
+                let loc =
+                    HeaderValue::from_str(&format!("/redirect/{}", n - 1)).expect("ascii location");
+                r.headers_mut().insert("location", loc);
+                r
+            }
+            Err(_) => simple(StatusCode::BAD_REQUEST, "bad count"),
+        },
+        _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
+    }
+}
+
+async fn echo(req: http::Request<Incoming>) -> Response<HttpBody> {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return simple(StatusCode::BAD_REQUEST, "body read failed"),
+    };
+    let mut headers = serde_json::Map::new();
+    for (k, v) in &parts.headers {
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match headers.get_mut(k.as_str()) {
+            Some(serde_json::Value::String(prev)) => {
+                prev.push_str(", ");
+                prev.push_str(&v);
+            }
+            _ => {
+                headers.insert(k.as_str().to_owned(), serde_json::Value::String(v));
+            }
+        }
+    }
+    let json = serde_json::json!({
+        "method": parts.method.as_str(),
+        "path": parts.uri.path(),
+        "query": parts.uri.query().unwrap_or(""),
+        "headers": headers,
+        "body": String::from_utf8_lossy(&body),
+        "body_len": body.len(),
+    });
+    let mut r = simple(StatusCode::OK, json.to_string());
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}

@@ -1,0 +1,187 @@
+//! Spawner cases.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossio_core::{Backend, ErrorKind};
+
+use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
+use crate::{CaseResult, Env};
+
+pub async fn spawn_join_returns_value<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let h = b.spawn(async { 6 * 7 });
+    ensure_eq!(h.await.map_err(|e| e.to_string())?, 42);
+    Ok(())
+}
+
+pub async fn spawn_many_tasks_all_join<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let handles: Vec<_> = (0..1000u64)
+        .map(|i| b.spawn(async move { i * 2 }))
+        .collect();
+    let mut sum = 0;
+    for h in handles {
+        sum += h.await.map_err(|e| e.to_string())?;
+    }
+    ensure_eq!(sum, 999 * 1000);
+    Ok(())
+}
+
+pub async fn spawn_abort_is_cancelled<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let reached_end = Arc::new(AtomicBool::new(false));
+    let flag = reached_end.clone();
+    let b2 = b.clone();
+    let h = b.spawn(async move {
+        b2.sleep(Duration::from_secs(5)).await;
+        flag.store(true, Ordering::SeqCst);
+    });
+    b.sleep(Duration::from_millis(20)).await;
+    h.abort();
+    let err = h.await.err().ctx("awaiting an aborted task")?;
+    ensure!(err.is_cancelled(), "aborted task reported {err:?}");
+    ensure!(
+        !reached_end.load(Ordering::SeqCst),
+        "aborted task ran to its end"
+    );
+    let e: crossio_core::Error = err.into();
+    ensure_eq!(e.kind(), ErrorKind::Cancelled);
+    Ok(())
+}
+
+pub async fn spawn_panic_is_join_error<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let h = b.spawn(async {
+        if true {
+            panic!("deliberate panic in a task");
+        }
+        1
+    });
+    let err = h.await.err().ctx("awaiting a panicking task")?;
+    ensure!(err.is_panic(), "expected a panic JoinError, got {err:?}");
+    ensure_eq!(err.panic_message(), Some("deliberate panic in a task"));
+    // The spawner keeps working after a panic.
+    ensure_eq!(b.spawn(async { 5 }).await.map_err(|e| e.to_string())?, 5);
+    Ok(())
+}
+
+pub async fn join_handle_reports_finished<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let b2 = b.clone();
+    let h = b.spawn(async move { b2.sleep(Duration::from_millis(100)).await });
+    ensure!(
+        !h.is_finished(),
+        "task reported finished before its sleep ended"
+    );
+    b.sleep(Duration::from_millis(400)).await;
+    ensure!(
+        h.is_finished(),
+        "task not finished 300 ms after its sleep ended"
+    );
+    h.await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+pub async fn spawn_local_runs_non_send_future<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let b2 = b.clone();
+    let h = b.spawn_local(move || async move {
+        let shared = Rc::new(std::cell::Cell::new(20));
+        b2.sleep(Duration::from_millis(10)).await;
+        shared.set(shared.get() + 1);
+        shared.get() * 2
+    });
+    ensure_eq!(h.await.map_err(|e| e.to_string())?, 42);
+    Ok(())
+}
+
+pub async fn spawn_local_panic_is_join_error<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let h = b.spawn_local(|| async {
+        let _not_send = Rc::new(());
+        if true {
+            panic!("local panic");
+        }
+    });
+    let err = h.await.err().ctx("awaiting a panicking local task")?;
+    ensure!(err.is_panic(), "expected a panic JoinError, got {err:?}");
+    Ok(())
+}
+
+pub async fn spawn_blocking_returns_value<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let h = b.spawn_blocking(|| (1..=1000u64).sum::<u64>());
+    ensure_eq!(h.await.map_err(|e| e.to_string())?, 500_500);
+    Ok(())
+}
+
+pub async fn spawn_blocking_panic_is_join_error<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let h = b.spawn_blocking(|| -> u8 { panic!("blocking panic") });
+    let err = h.await.err().ctx("awaiting a panicking blocking job")?;
+    ensure!(err.is_panic(), "expected a panic JoinError, got {err:?}");
+    Ok(())
+}
+
+pub async fn sleep_lasts_at_least_its_duration<B: Backend>(b: B, _e: Env) -> CaseResult {
+    for ms in [1u64, 50, 200] {
+        let start = Instant::now();
+        b.sleep(Duration::from_millis(ms)).await;
+        let took = start.elapsed();
+        ensure!(
+            took >= Duration::from_millis(ms),
+            "sleep({ms} ms) returned after {took:?}"
+        );
+        ensure!(
+            took < Duration::from_millis(ms + 2000),
+            "sleep({ms} ms) took {took:?}"
+        );
+    }
+    Ok(())
+}
+
+pub async fn sleeps_run_concurrently<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let start = Instant::now();
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let b2 = b.clone();
+            b.spawn(async move { b2.sleep(Duration::from_millis(200)).await })
+        })
+        .collect();
+    for h in handles {
+        h.await.map_err(|e| e.to_string())?;
+    }
+    let took = start.elapsed();
+    ensure!(
+        took >= Duration::from_millis(200),
+        "20 sleeps of 200 ms ended after {took:?}"
+    );
+    ensure!(
+        took < Duration::from_millis(2000),
+        "20 concurrent sleeps of 200 ms took {took:?}: not concurrent"
+    );
+    Ok(())
+}
+
+pub async fn timeout_fires_on_slow_future<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let start = Instant::now();
+    let slow = b.sleep(Duration::from_secs(10));
+    let r = b.timeout(Duration::from_millis(100), slow).await;
+    expect_kind(r, ErrorKind::Timeout, "timeout(100 ms, sleep(10 s))")?;
+    let took = start.elapsed();
+    ensure!(
+        took >= Duration::from_millis(100),
+        "timed out early, after {took:?}"
+    );
+    ensure!(took < Duration::from_secs(5), "timeout took {took:?}");
+    Ok(())
+}
+
+pub async fn timeout_passes_fast_future<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let b2 = b.clone();
+    let fast = async move {
+        b2.sleep(Duration::from_millis(10)).await;
+        "done"
+    };
+    ensure_eq!(
+        b.timeout(Duration::from_secs(5), fast)
+            .await
+            .ctx("fast future")?,
+        "done"
+    );
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! HTTP client: [`Http`], [`Request`], [`RequestOptions`], [`Response`], [`Body`].
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use futures_util::StreamExt;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Default number of redirects followed: 10.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
+/// What to do with 3xx responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Redirect {
+    /// Follow up to `max` redirects; one more fails with [`ErrorKind::Http`].
+    Follow(usize),
+    /// Do not follow: a 3xx is returned as the response (natively). Browsers hide the target
+    /// of an unfollowed redirect; see the README's target table.
+    None,
+}
+
+impl Default for Redirect {
+    fn default() -> Self {
+        Redirect::Follow(DEFAULT_MAX_REDIRECTS)
+    }
+}
+
+/// Per-request options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// Deadline for the whole exchange, body included; past it the request or the body read fails
+    /// with [`ErrorKind::Timeout`]. `None`: no deadline.
+    pub timeout: Option<Duration>,
+    /// Redirect policy.
+    pub redirect: Redirect,
+}
+
+/// An HTTP request: an [`http::Request`] with a [`Bytes`] body plus [`RequestOptions`].
+#[derive(Debug, Clone)]
+pub struct Request {
+    inner: http::Request<Bytes>,
+    options: RequestOptions,
+}
+
+impl Request {
+    /// Start building a request with `method` to `url` (validated at [`RequestBuilder::build`]).
+    pub fn builder(method: &str, url: &str) -> RequestBuilder {
+        RequestBuilder::new(method, url)
+    }
+
+    /// A GET request builder.
+    pub fn get(url: &str) -> RequestBuilder {
+        RequestBuilder::new("GET", url)
+    }
+
+    /// A POST request builder.
+    pub fn post(url: &str) -> RequestBuilder {
+        RequestBuilder::new("POST", url)
+    }
+
+    /// Wrap an existing [`http::Request`]; its URI must be an absolute `http`/`https` URL.
+    pub fn from_http(request: http::Request<Bytes>, options: RequestOptions) -> Result<Self> {
+        parse_http_url(&request.uri().to_string())?;
+        validate_options(&options)?;
+        Ok(Request {
+            inner: request,
+            options,
+        })
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        self.inner.method()
+    }
+
+    /// The URL.
+    pub fn url(&self) -> String {
+        self.inner.uri().to_string()
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    /// The request body.
+    pub fn body(&self) -> &Bytes {
+        self.inner.body()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &RequestOptions {
+        &self.options
+    }
+
+    /// The underlying [`http::Request`] and the options.
+    pub fn into_parts(self) -> (http::Request<Bytes>, RequestOptions) {
+        (self.inner, self.options)
+    }
+}
+
+fn validate_options(o: &RequestOptions) -> Result<()> {
+    if o.timeout.is_some_and(|t| t.is_zero()) {
+        return Err(Error::invalid_input(
+            "request timeout must be greater than zero",
+        ));
+    }
+    Ok(())
+}
+
+/// Builds a [`Request`]; every error (bad method, URL, header) is reported by [`build`](Self::build)
+/// as [`ErrorKind::InvalidInput`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    method: String,
+    url: String,
+    headers: HeaderMap,
+    body: Bytes,
+    options: RequestOptions,
+    error: Option<Error>,
+}
+
+impl RequestBuilder {
+    fn new(method: &str, url: &str) -> Self {
+        RequestBuilder {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            options: RequestOptions::default(),
+            error: None,
+        }
+    }
+
+    /// Append a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(n), Ok(v)) => {
+                self.headers.append(n, v);
+            }
+            (Err(e), _) => {
+                self.error = Some(
+                    Error::invalid_input(format!("invalid header name {name:?}")).with_source(e),
+                )
+            }
+            (_, Err(e)) => {
+                self.error = Some(
+                    Error::invalid_input(format!("invalid value for header {name:?}"))
+                        .with_source(e),
+                )
+            }
+        }
+        self
+    }
+
+    /// Set the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Set the timeout for the whole exchange (see [`RequestOptions::timeout`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Set the redirect policy.
+    pub fn redirect(mut self, redirect: Redirect) -> Self {
+        self.options.redirect = redirect;
+        self
+    }
+
+    /// Validate and build.
+    pub fn build(self) -> Result<Request> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let method = Method::from_bytes(self.method.as_bytes()).map_err(|e| {
+            Error::invalid_input(format!("invalid HTTP method {:?}", self.method)).with_source(e)
+        })?;
+        let url = parse_http_url(&self.url)?;
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(url.as_str())
+            .body(self.body)
+            .map_err(|e| {
+                Error::invalid_input(format!("invalid request to {:?}", self.url)).with_source(e)
+            })?;
+        *req.headers_mut() = self.headers;
+        validate_options(&self.options)?;
+        Ok(Request {
+            inner: req,
+            options: self.options,
+        })
+    }
+}
+
+/// Parse and check an HTTP URL: scheme `http` or `https`, a host.
+pub fn parse_http_url(url: &str) -> Result<url::Url> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| Error::invalid_input(format!("invalid HTTP URL {url:?}")).with_source(e))?;
+    match parsed.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(Error::invalid_input(format!(
+                "unsupported scheme {other:?} in {url:?}: use http:// or https://"
+            )));
+        }
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(format!(
+            "HTTP URL {url:?} has no host"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// How much of a body has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes received so far.
+    pub received: u64,
+    /// Total size when the server announced it (`Content-Length`).
+    pub total: Option<u64>,
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
+
+/// A response body: a [`Stream`] of chunks, read as they arrive.
+///
+/// Dropping the body before the end aborts the transfer.
+pub struct Body {
+    chunks: ChunkStream,
+    received: u64,
+    total: Option<u64>,
+    done: bool,
+}
+
+impl Body {
+    /// Wrap a backend's chunk stream. `total` is the announced length, if any.
+    pub fn from_stream(
+        chunks: impl Stream<Item = Result<Bytes>> + Send + 'static,
+        total: Option<u64>,
+    ) -> Self {
+        Body {
+            chunks: Box::pin(chunks),
+            received: 0,
+            total,
+            done: false,
+        }
+    }
+
+    /// Bytes received so far and the announced total.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            received: self.received,
+            total: self.total,
+        }
+    }
+
+    /// The next chunk, or `None` at the end.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        self.next().await.transpose()
+    }
+
+    /// Read the rest of the body into one buffer.
+    pub async fn bytes(mut self) -> Result<Bytes> {
+        let mut first: Option<Bytes> = None;
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = self.chunk().await? {
+            if first.is_none() && buf.is_empty() {
+                first = Some(chunk);
+            } else {
+                if let Some(f) = first.take() {
+                    buf.extend_from_slice(&f);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        Ok(first.unwrap_or_else(|| buf.freeze()))
+    }
+}
+
+impl Stream for Body {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.chunks.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.received += chunk.len() as u64;
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                if let Some(total) = self.total {
+                    if total != self.received {
+                        let msg = format!(
+                            "body ended after {} of {total} announced bytes",
+                            self.received
+                        );
+                        return Poll::Ready(Some(Err(Error::new(ErrorKind::Http, msg))));
+                    }
+                }
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Body")
+            .field("progress", &self.progress())
+            .finish()
+    }
+}
+
+/// An HTTP response. 4xx and 5xx statuses are responses, not errors.
+#[derive(Debug)]
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    url: String,
+    body: Body,
+}
+
+impl Response {
+    /// Assemble a response (for backends).
+    pub fn new(status: StatusCode, headers: HeaderMap, url: String, body: Body) -> Self {
+        Response {
+            status,
+            headers,
+            url,
+            body,
+        }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The final URL, after redirects.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The announced body length, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.body.total
+    }
+
+    /// The body, to read as a stream of chunks.
+    pub fn body_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
+
+    /// Take the body.
+    pub fn into_body(self) -> Body {
+        self.body
+    }
+
+    /// Read the whole body.
+    pub async fn bytes(self) -> Result<Bytes> {
+        self.body.bytes().await
+    }
+
+    /// Read the whole body as UTF-8 text; invalid UTF-8 is [`ErrorKind::Http`].
+    pub async fn text(self) -> Result<String> {
+        let url = self.url.clone();
+        let bytes = self.body.bytes().await?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| {
+            Error::new(ErrorKind::Http, format!("body of {url} is not UTF-8")).with_source(e)
+        })
+    }
+}
+
+/// Sends HTTP requests.
+pub trait Http {
+    /// Send `request` and wait for the response head; the body streams afterwards.
+    ///
+    /// Errors: [`ErrorKind::InvalidInput`] for what the target refuses to send,
+    /// [`ErrorKind::Connect`] when the server cannot be reached, [`ErrorKind::Timeout`] past the
+    /// request's timeout, [`ErrorKind::Http`] for too many redirects or a malformed response.
+    ///
+    /// Cancel-safe: dropping the future (or later the body) aborts the request.
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_reports_bad_input() {
+        assert!(Request::get("http://127.0.0.1:1/").build().is_ok());
+        let cases = [
+            Request::get("127.0.0.1/x").build(),
+            Request::get("ftp://127.0.0.1/").build(),
+            Request::builder("BAD METHOD", "http://127.0.0.1/").build(),
+            Request::get("http://127.0.0.1/")
+                .header("bad name", "v")
+                .build(),
+            Request::get("http://127.0.0.1/")
+                .header("x", "a\r\nb")
+                .build(),
+            Request::get("http://127.0.0.1/")
+                .timeout(Duration::ZERO)
+                .build(),
+        ];
+        for c in cases {
+            assert_eq!(c.unwrap_err().kind(), ErrorKind::InvalidInput);
+        }
+    }
+
+    #[test]
+    fn body_checks_announced_length() {
+        let chunks = futures_util::stream::iter(vec![Ok(Bytes::from_static(b"abc"))]);
+        let body = Body::from_stream(chunks, Some(5));
+        let err = futures_util::FutureExt::now_or_never(body.bytes())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Http);
+    }
+}
