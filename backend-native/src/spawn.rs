@@ -2,16 +2,13 @@
 //! single-threaded `LocalSet` thread, `spawn_blocking` on tokio's blocking pool.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crossio_core::{Error, JoinError, JoinHandle, RawJoinHandle, Result, Spawner};
-use futures_util::FutureExt;
-use futures_util::future::{AbortHandle, Abortable};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::NativeBackend;
 
@@ -39,34 +36,6 @@ impl<T: Send> RawJoinHandle<T> for TokioJoin<T> {
 
     fn is_finished(&self) -> bool {
         self.0.is_finished()
-    }
-}
-
-type Outcome<T> = std::thread::Result<Result<T, futures_util::future::Aborted>>;
-
-/// The handle of a task running on the local thread.
-struct LocalJoin<T> {
-    rx: oneshot::Receiver<Outcome<T>>,
-    abort: AbortHandle,
-}
-
-impl<T: Send> RawJoinHandle<T> for LocalJoin<T> {
-    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut self.rx).poll(cx).map(|r| match r {
-            Ok(Ok(Ok(v))) => Ok(v),
-            Ok(Ok(Err(_aborted))) => Err(JoinError::cancelled()),
-            Ok(Err(panic)) => Err(JoinError::panicked(&*panic)),
-            // The local thread went away with the task (backend dropped).
-            Err(_) => Err(JoinError::cancelled()),
-        })
-    }
-
-    fn abort(&self) {
-        self.abort.abort()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.rx.is_terminated() || !self.rx.is_empty()
     }
 }
 
@@ -123,19 +92,14 @@ impl Spawner for NativeBackend {
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let (abort, reg) = AbortHandle::new_pair();
+        let (completer, handle) = crossio_core::remote_handle();
         let job: Job = Box::new(move || {
-            tokio::task::spawn_local(async move {
-                let run = async move { Abortable::new(make(), reg).await };
-                let outcome = AssertUnwindSafe(run).catch_unwind().await;
-                let _ = tx.send(outcome);
-            });
+            tokio::task::spawn_local(completer.run_with(make));
         });
-        // If the thread cannot be started, the job (and `tx`) is dropped: the handle reports
-        // the task as cancelled instead of panicking here.
+        // If the thread cannot be started, the job (and the completer) is dropped: the handle
+        // reports the task as cancelled instead of panicking here.
         let _ = self.inner.local.submit(job);
-        JoinHandle::from_raw(LocalJoin { rx, abort })
+        handle
     }
 
     fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>

@@ -37,7 +37,9 @@ pub use crate::http::{
     Body, Http, Progress, Redirect, Request, RequestBuilder, RequestOptions, Response,
     parse_http_url,
 };
-pub use crate::spawn::{JoinError, JoinHandle, RawJoinHandle, Spawner, Timeout, panic_message};
+pub use crate::spawn::{
+    JoinError, JoinHandle, RawJoinHandle, RemoteCompleter, Spawner, Timeout, panic_message, remote_handle,
+};
 pub use crate::transport::{
     CloseFrame, ConnectOptions, Connection, Message, Transport, closed_error, parse_ws_url,
     validate_close,

@@ -4,8 +4,14 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+use futures_channel::oneshot;
+use futures_util::FutureExt;
+use futures_util::future::{AbortHandle, AbortRegistration, Abortable};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -139,6 +145,102 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("finished", &self.is_finished())
             .finish()
     }
+}
+
+/// The sending side of [`remote_handle`]: runs the task's future (catching panics, honouring
+/// abort) and reports the outcome to the [`JoinHandle`].
+pub struct RemoteCompleter<T> {
+    tx: Option<oneshot::Sender<Outcome<T>>>,
+    registration: Option<AbortRegistration>,
+    done: Arc<AtomicBool>,
+}
+
+type Outcome<T> = std::thread::Result<std::result::Result<T, futures_util::future::Aborted>>;
+
+impl<T> RemoteCompleter<T> {
+    /// Run `future` to completion, or until the handle aborts it, and send the outcome.
+    /// A panic in `future` is caught and reported as a [`JoinError`].
+    pub async fn run<F: Future<Output = T>>(mut self, future: F) {
+        let Some(registration) = self.registration.take() else { return };
+        let abortable = Abortable::new(future, registration);
+        let outcome = std::panic::AssertUnwindSafe(abortable).catch_unwind().await;
+        self.finish(outcome);
+    }
+
+    /// Build the future with `make` and run it as [`run`](Self::run) does; a panic in `make`
+    /// is reported the same way.
+    pub async fn run_with<M, F>(self, make: M)
+    where
+        M: FnOnce() -> F,
+        F: Future<Output = T>,
+    {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(make)) {
+            Ok(future) => self.run(future).await,
+            Err(panic) => {
+                let mut this = self;
+                this.finish(Err(panic));
+            }
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome<T>) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(outcome);
+        }
+        self.done.store(true, Ordering::Release);
+    }
+}
+
+impl<T> Drop for RemoteCompleter<T> {
+    fn drop(&mut self) {
+        // Dropped without finishing (executor gone, task dropped): the handle sees a cancel.
+        self.tx.take();
+        self.done.store(true, Ordering::Release);
+    }
+}
+
+impl<T> fmt::Debug for RemoteCompleter<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteCompleter").finish_non_exhaustive()
+    }
+}
+
+struct RemoteJoin<T> {
+    rx: oneshot::Receiver<Outcome<T>>,
+    abort: AbortHandle,
+    done: Arc<AtomicBool>,
+}
+
+impl<T: Send> RawJoinHandle<T> for RemoteJoin<T> {
+    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::result::Result<T, JoinError>> {
+        Pin::new(&mut self.rx).poll(cx).map(|r| match r {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(_aborted))) => Err(JoinError::cancelled()),
+            Ok(Err(panic)) => Err(JoinError::panicked(&*panic)),
+            // The executor dropped the task without running it to the end.
+            Err(_) => Err(JoinError::cancelled()),
+        })
+    }
+
+    fn abort(&self) {
+        self.abort.abort()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+}
+
+/// A [`JoinHandle`] for a task that a backend runs elsewhere (another thread, another
+/// executor): hand the [`RemoteCompleter`] to the place that runs the future.
+///
+/// If the completer is dropped without running, the handle reports the task as cancelled.
+pub fn remote_handle<T: Send + 'static>() -> (RemoteCompleter<T>, JoinHandle<T>) {
+    let (tx, rx) = oneshot::channel();
+    let (abort, registration) = AbortHandle::new_pair();
+    let done = Arc::new(AtomicBool::new(false));
+    let handle = JoinHandle::from_raw(RemoteJoin { rx, abort, done: done.clone() });
+    (RemoteCompleter { tx: Some(tx), registration: Some(registration), done }, handle)
 }
 
 /// A future with a deadline; see [`Spawner::timeout`].
