@@ -83,7 +83,7 @@ impl Spawner for NativeBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn(future)))
+        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn(crossio_core::block::mark_task(future))))
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>
@@ -94,7 +94,7 @@ impl Spawner for NativeBackend {
     {
         let (completer, handle) = crossio_core::remote_handle();
         let job: Job = Box::new(move || {
-            tokio::task::spawn_local(completer.run_with(make));
+            tokio::task::spawn_local(crossio_core::block::mark_task(completer.run_with(make)));
         });
         // If the thread cannot be started, the job (and the completer) is dropped: the handle
         // reports the task as cancelled instead of panicking here.
@@ -116,13 +116,16 @@ impl Spawner for NativeBackend {
     }
 
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if crossio_core::block::in_task() {
             return Err(Error::unsupported(
-                "block_on called from inside a tokio runtime thread, where blocking would \
-                 deadlock: await the future instead, or call block_on from a plain thread",
+                "block_on called from inside an async task, where blocking could deadlock the \
+                 runtime: await the future instead, or block from spawn_blocking or a plain thread",
             ));
         }
-        Ok(self.inner.handle.block_on(future))
+        // Entering the handle lets the future create tokio timers and I/O; parking (rather than
+        // tokio's own block_on) also works on spawn_blocking threads.
+        let _guard = self.inner.handle.enter();
+        Ok(crossio_core::block::park_block_on(future))
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crossio_core::Backend;
 use futures_util::FutureExt;
 
+pub mod bench;
 mod check;
 mod http_cases;
 mod spawn_cases;
@@ -25,8 +26,8 @@ mod ws_cases;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
 
-/// Where the test server listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the test server listens, and how to observe the event loop.
+#[derive(Debug, Clone)]
 pub struct Env {
     /// Port of the HTTP endpoints on 127.0.0.1.
     pub http_port: u16,
@@ -34,6 +35,9 @@ pub struct Env {
     pub ws_port: u16,
     /// A port on 127.0.0.1 where nothing listens (connections are refused).
     pub closed_port: u16,
+    /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
+    /// thread of its own). It stops advancing while that thread is blocked.
+    pub heartbeat: fn() -> u64,
 }
 
 impl Env {
@@ -101,6 +105,9 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Spawn: spawn_cases::sleeps_run_concurrently,
         Spawn: spawn_cases::timeout_fires_on_slow_future,
         Spawn: spawn_cases::timeout_passes_fast_future,
+        Spawn: spawn_cases::sleep_keeps_event_loop_responsive,
+        Spawn: spawn_cases::block_on_keeps_event_loop_responsive,
+        Spawn: spawn_cases::block_on_inside_a_task_is_unsupported,
         Transport: ws_cases::ws_echo_text,
         Transport: ws_cases::ws_echo_text_utf8_exact,
         Transport: ws_cases::ws_echo_binary,

@@ -1,6 +1,8 @@
 //! The conformance suite natively: every case is a named test, run against `NativeBackend` and
 //! an in-process test server.
 
+use std::sync::Once;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crossio_conformance::{Env, cases, run_case, server::TestServer};
@@ -8,7 +10,24 @@ use crossio_core::Spawner;
 use crossio_native::NativeBackend;
 use libtest_mimic::{Arguments, Failed, Trial};
 
+static BEATS: AtomicU64 = AtomicU64::new(0);
+
+/// The native heartbeat: a thread ticking every 10 ms.
+fn heartbeat() -> u64 {
+    static START: Once = Once::new();
+    START.call_once(|| {
+        std::thread::spawn(|| {
+            loop {
+                std::thread::sleep(Duration::from_millis(10));
+                BEATS.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    });
+    BEATS.load(Ordering::Relaxed)
+}
+
 fn main() {
+    heartbeat();
     let args = Arguments::from_args();
     // Several cases panic on purpose; print one line per panic instead of a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -25,6 +44,7 @@ fn main() {
         http_port: server.http_port,
         ws_port: server.ws_port,
         closed_port,
+        heartbeat,
     };
     let backend = NativeBackend::new().expect("start the native backend");
     let trials = cases::<NativeBackend>()

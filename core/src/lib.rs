@@ -27,6 +27,7 @@
 //! [`Spawner::spawn_local`], which builds the future on the executor thread that runs it.
 #![warn(missing_docs)]
 
+pub mod block;
 pub mod error;
 pub mod http;
 pub mod spawn;
