@@ -78,6 +78,10 @@ fn main() {
             }
         };
         page::exit(code);
+        // Returning from main would exit(0) before the exit above runs: wait for it instead.
+        loop {
+            std::thread::park();
+        }
     } else {
         let _detached = backend.spawn(async move {
             let s = suite.await;
