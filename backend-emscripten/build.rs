@@ -5,9 +5,15 @@ fn main() {
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("emscripten") {
         return;
     }
-    let pthreads = std::env::var("CARGO_CFG_TARGET_FEATURE").is_ok_and(|f| f.split(',').any(|x| x == "atomics"));
+    let pthreads = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|f| f.split(',').any(|x| x == "atomics"));
     let mut build = cc::Build::new();
-    build.compiler("emcc").archiver("emar").file("csrc/glue.c").file("csrc/proxy_main.c").warnings(true);
+    build
+        .compiler("emcc")
+        .archiver("emar")
+        .file("csrc/glue.c")
+        .file("csrc/proxy_main.c")
+        .warnings(true);
     if pthreads {
         build.flag("-pthread");
     }

@@ -3,10 +3,11 @@
 //!
 //! Run it with `cargo run --example echo`.
 
+#![cfg_attr(target_os = "emscripten", allow(unused))]
+
 use std::time::{Duration, Instant};
 
-use crossio::{Backend, ConnectOptions, Connection, DefaultBackend, Message, Request, Spawner};
-use crossio_conformance::server::TestServer;
+use crossio::{Backend, ConnectOptions, Connection, Message, Request};
 use futures_util::{SinkExt, StreamExt};
 
 /// Library code: generic over the backend, the same on every target.
@@ -70,7 +71,18 @@ async fn demo<B: Backend>(b: &B, ws_base: &str, http_base: &str) -> crossio::Res
     Ok(())
 }
 
+#[cfg(target_os = "emscripten")]
 fn main() {
+    eprintln!(
+        "this demo runs natively (it starts its own test server); the browser build is the conformance runner"
+    );
+}
+
+#[cfg(not(target_os = "emscripten"))]
+fn main() {
+    use crossio::{DefaultBackend, Spawner};
+    use crossio_conformance::server::TestServer;
+
     let server = TestServer::start().expect("start the test server");
     println!("test server: {}", server.ports_json());
     let backend = DefaultBackend::new().expect("start the backend");

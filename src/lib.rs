@@ -33,3 +33,8 @@ pub use crossio_emscripten as emscripten;
 /// The backend crossio uses on this target: `crossio_native::NativeBackend` natively.
 #[cfg(not(target_os = "emscripten"))]
 pub type DefaultBackend = crossio_native::NativeBackend;
+
+/// The backend crossio uses on this target: `crossio_emscripten::EmscriptenBackend` in the
+/// browser.
+#[cfg(target_os = "emscripten")]
+pub type DefaultBackend = crossio_emscripten::EmscriptenBackend;

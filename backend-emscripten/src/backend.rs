@@ -13,6 +13,8 @@ pub const WORKER_MODE: bool = cfg!(target_feature = "atomics");
 /// The emscripten backend. Cheap to clone; clones share the worker pool.
 #[derive(Clone)]
 pub struct EmscriptenBackend {
+    #[cfg_attr(not(target_feature = "atomics"), allow(dead_code))]
+    // empty in the main-thread build
     pub(crate) inner: Arc<Inner>,
 }
 
@@ -61,7 +63,9 @@ impl Builder {
             return Err(Error::invalid_input("worker_threads must be at least 1"));
         }
         if self.max_blocking_threads == Some(0) {
-            return Err(Error::invalid_input("max_blocking_threads must be at least 1"));
+            return Err(Error::invalid_input(
+                "max_blocking_threads must be at least 1",
+            ));
         }
         crate::sys::glue_anchor();
         #[cfg(target_feature = "atomics")]
@@ -71,12 +75,17 @@ impl Builder {
                 .unwrap_or_else(|| crate::sys::pool_unused_workers().saturating_sub(1).max(1));
             let rt = crate::pool::start(workers, self.max_blocking_threads.unwrap_or(8))?;
             Ok(EmscriptenBackend {
-                inner: Arc::new(Inner { runtime: rt.handle().clone(), _owned: Some(rt) }),
+                inner: Arc::new(Inner {
+                    runtime: rt.handle().clone(),
+                    _owned: Some(rt),
+                }),
             })
         }
         #[cfg(not(target_feature = "atomics"))]
         {
-            Ok(EmscriptenBackend { inner: Arc::new(Inner {}) })
+            Ok(EmscriptenBackend {
+                inner: Arc::new(Inner {}),
+            })
         }
     }
 }
@@ -95,7 +104,9 @@ impl EmscriptenBackend {
 
 impl std::fmt::Debug for EmscriptenBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmscriptenBackend").field("worker_mode", &WORKER_MODE).finish()
+        f.debug_struct("EmscriptenBackend")
+            .field("worker_mode", &WORKER_MODE)
+            .finish()
     }
 }
 
@@ -123,6 +134,12 @@ pub mod page {
     /// to shut the runtime down.
     pub fn exit(code: i32) {
         crate::sys::exit_soon(code)
+    }
+
+    /// Pre-created pthread workers not in use (what `-sPTHREAD_POOL_SIZE` reserved, minus the
+    /// ones taken); 0 in the main-thread build.
+    pub fn free_pool_workers() -> usize {
+        crate::sys::pool_unused_workers()
     }
 
     /// Tasks waiting in the main thread's executor queue.

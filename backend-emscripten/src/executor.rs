@@ -26,7 +26,10 @@ struct Queue {
     drain_pending: bool,
 }
 
-static QUEUE: Mutex<Queue> = Mutex::new(Queue { runnables: VecDeque::new(), drain_pending: false });
+static QUEUE: Mutex<Queue> = Mutex::new(Queue {
+    runnables: VecDeque::new(),
+    drain_pending: false,
+});
 
 fn lock() -> std::sync::MutexGuard<'static, Queue> {
     QUEUE.lock().unwrap_or_else(|p| p.into_inner())
@@ -79,13 +82,17 @@ pub fn queued() -> usize {
 }
 
 /// Spawn a `Send` future on the main thread's event loop.
+#[cfg(not(target_feature = "atomics"))]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let (completer, handle) = remote_handle();
-    let (runnable, task) = async_task::spawn(crossio_core::block::mark_task(completer.run(future)), schedule);
+    let (runnable, task) = async_task::spawn(
+        crossio_core::block::mark_task(completer.run(future)),
+        schedule,
+    );
     task.detach();
     runnable.schedule();
     handle
@@ -100,7 +107,10 @@ where
 {
     let (completer, handle) = remote_handle();
     sys::run_on_main(Box::new(move || {
-        let (runnable, task) = async_task::spawn_local(crossio_core::block::mark_task(completer.run_with(make)), schedule);
+        let (runnable, task) = async_task::spawn_local(
+            crossio_core::block::mark_task(completer.run_with(make)),
+            schedule,
+        );
         task.detach();
         runnable.schedule();
     }));

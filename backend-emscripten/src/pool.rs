@@ -18,7 +18,13 @@ pub(crate) struct TokioJoin<T>(pub(crate) tokio::task::JoinHandle<T>);
 impl<T: Send> RawJoinHandle<T> for TokioJoin<T> {
     fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         Pin::new(&mut self.0).poll(cx).map(|r| {
-            r.map_err(|e| if e.is_panic() { JoinError::panicked(&*e.into_panic()) } else { JoinError::cancelled() })
+            r.map_err(|e| {
+                if e.is_panic() {
+                    JoinError::panicked(&*e.into_panic())
+                } else {
+                    JoinError::cancelled()
+                }
+            })
         })
     }
 
@@ -39,5 +45,5 @@ pub(crate) fn start(workers: usize, blocking: usize) -> Result<Runtime> {
         .enable_time()
         .thread_name("crossio-worker")
         .build()
-        .map_err(|e| Error::from(e))
+        .map_err(Error::from)
 }

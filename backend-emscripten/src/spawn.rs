@@ -24,7 +24,11 @@ impl Spawner for EmscriptenBackend {
     {
         #[cfg(target_feature = "atomics")]
         {
-            JoinHandle::from_raw(crate::pool::TokioJoin(self.inner.runtime.spawn(crossio_core::block::mark_task(future))))
+            JoinHandle::from_raw(crate::pool::TokioJoin(
+                self.inner
+                    .runtime
+                    .spawn(crossio_core::block::mark_task(future)),
+            ))
         }
         #[cfg(not(target_feature = "atomics"))]
         {
@@ -91,7 +95,9 @@ impl Spawner for EmscriptenBackend {
         #[cfg(not(target_feature = "atomics"))]
         {
             drop(future);
-            Err(Error::unsupported("block_on needs the pthreads build: only the main thread exists"))
+            Err(Error::unsupported(
+                "block_on needs the pthreads build: only the main thread exists",
+            ))
         }
     }
 }

@@ -24,14 +24,21 @@ pub struct BrowserSleep {
 
 impl std::fmt::Debug for BrowserSleep {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BrowserSleep").field("deadline", &self.deadline).finish()
+        f.debug_struct("BrowserSleep")
+            .field("deadline", &self.deadline)
+            .finish()
     }
 }
 
 impl BrowserSleep {
     pub(crate) fn new(duration: Duration) -> Self {
         let now = Instant::now();
-        BrowserSleep { deadline: now.checked_add(duration).unwrap_or(now + Duration::from_secs(86_400 * 365)), armed: None }
+        BrowserSleep {
+            deadline: now
+                .checked_add(duration)
+                .unwrap_or(now + Duration::from_secs(86_400 * 365)),
+            armed: None,
+        }
     }
 
     fn arm(&mut self) {

@@ -23,7 +23,9 @@ impl Transport for EmscriptenBackend {
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         parse_ws_url(url)?;
         options.validate()?;
-        Err(Error::unsupported(format!("connecting to {url}: the emscripten WebSocket transport is not built yet")))
+        Err(Error::unsupported(format!(
+            "connecting to {url}: the emscripten WebSocket transport is not built yet"
+        )))
     }
 }
 

@@ -83,7 +83,11 @@ impl Spawner for NativeBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn(crossio_core::block::mark_task(future))))
+        JoinHandle::from_raw(TokioJoin(
+            self.inner
+                .handle
+                .spawn(crossio_core::block::mark_task(future)),
+        ))
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>

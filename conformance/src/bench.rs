@@ -35,7 +35,11 @@ impl Future for WakeProbe {
 /// within the same drain; every drain's batch limit adds a yield to the browser, which the
 /// mean and p99 show.
 pub async fn main_thread_wake_latency<B: Backend>(b: &B, n: usize) -> (f64, f64, f64) {
-    let h = b.spawn_local(move || WakeProbe { woke_at: None, samples: Vec::with_capacity(n), n });
+    let h = b.spawn_local(move || WakeProbe {
+        woke_at: None,
+        samples: Vec::with_capacity(n),
+        n,
+    });
     let mut samples = h.await.unwrap_or_default();
     if samples.is_empty() {
         return (f64::NAN, f64::NAN, f64::NAN);

@@ -191,7 +191,10 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
     b.sleep(Duration::from_millis(200)).await;
     let beats = (e.heartbeat)() - before;
     // A 10 ms heartbeat ticks about 20 times in 200 ms; a blocked event loop ticks 0 times.
-    ensure!(beats >= 5, "the heartbeat ticked {beats} times during a 200 ms sleep");
+    ensure!(
+        beats >= 5,
+        "the heartbeat ticked {beats} times during a 200 ms sleep"
+    );
     Ok(())
 }
 
@@ -199,8 +202,15 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
 /// `block_on` leaves the page's event loop running. On the browser's main thread `block_on`
 /// is refused with `Unsupported`.
 pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> CaseResult {
-    if cfg!(all(target_os = "emscripten", not(target_feature = "atomics"))) {
-        expect_kind(b.block_on(async { 1 }), ErrorKind::Unsupported, "block_on on the main thread")?;
+    if cfg!(all(
+        target_os = "emscripten",
+        not(target_feature = "atomics")
+    )) {
+        expect_kind(
+            b.block_on(async { 1 }),
+            ErrorKind::Unsupported,
+            "block_on on the main thread",
+        )?;
         return Ok(());
     }
     let (b2, heartbeat) = (b.clone(), e.heartbeat);
@@ -208,18 +218,30 @@ pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> C
         let before = heartbeat();
         let start = Instant::now();
         let r = b2.block_on(b2.sleep(Duration::from_millis(500)));
-        (r.map_err(|e| e.to_string()), start.elapsed(), heartbeat() - before)
+        (
+            r.map_err(|e| e.to_string()),
+            start.elapsed(),
+            heartbeat() - before,
+        )
     });
     let (r, took, beats) = job.await.map_err(|e| e.to_string())?;
     r?;
-    ensure!(took >= Duration::from_millis(500), "block_on(sleep(500 ms)) returned after {took:?}");
-    ensure!(beats >= 15, "the heartbeat ticked {beats} times during a 500 ms block_on");
+    ensure!(
+        took >= Duration::from_millis(500),
+        "block_on(sleep(500 ms)) returned after {took:?}"
+    );
+    ensure!(
+        beats >= 15,
+        "the heartbeat ticked {beats} times during a 500 ms block_on"
+    );
     Ok(())
 }
 
 pub async fn block_on_inside_a_task_is_unsupported<B: Backend>(b: B, _e: Env) -> CaseResult {
     let b2 = b.clone();
-    let r = b.spawn(async move { b2.block_on(async { 1 }).map_err(|e| e.kind()) }).await;
+    let r = b
+        .spawn(async move { b2.block_on(async { 1 }).map_err(|e| e.kind()) })
+        .await;
     ensure_eq!(r.map_err(|e| e.to_string())?, Err(ErrorKind::Unsupported));
     Ok(())
 }

@@ -1,65 +1,79 @@
 //! The conformance suite natively: every case is a named test, run against `NativeBackend` and
 //! an in-process test server.
 
-use std::sync::Once;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+#![cfg_attr(target_os = "emscripten", allow(unused))]
 
-use crossio_conformance::{Env, cases, run_case, server::TestServer};
-use crossio_core::Spawner;
-use crossio_native::NativeBackend;
-use libtest_mimic::{Arguments, Failed, Trial};
+#[cfg(target_os = "emscripten")]
+fn main() {}
 
-static BEATS: AtomicU64 = AtomicU64::new(0);
+#[cfg(not(target_os = "emscripten"))]
+use native::main;
 
-/// The native heartbeat: a thread ticking every 10 ms.
-fn heartbeat() -> u64 {
-    static START: Once = Once::new();
-    START.call_once(|| {
-        std::thread::spawn(|| {
-            loop {
-                std::thread::sleep(Duration::from_millis(10));
-                BEATS.fetch_add(1, Ordering::Relaxed);
-            }
+#[cfg(not(target_os = "emscripten"))]
+mod native {
+    use std::sync::Once;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use crossio_conformance::{Env, cases, run_case, server::TestServer};
+    use crossio_core::Spawner;
+    use crossio_native::NativeBackend;
+    use libtest_mimic::{Arguments, Failed, Trial};
+
+    static BEATS: AtomicU64 = AtomicU64::new(0);
+
+    /// The native heartbeat: a thread ticking every 10 ms.
+    fn heartbeat() -> u64 {
+        static START: Once = Once::new();
+        START.call_once(|| {
+            std::thread::spawn(|| {
+                loop {
+                    std::thread::sleep(Duration::from_millis(10));
+                    BEATS.fetch_add(1, Ordering::Relaxed);
+                }
+            });
         });
-    });
-    BEATS.load(Ordering::Relaxed)
-}
+        BEATS.load(Ordering::Relaxed)
+    }
 
-fn main() {
-    heartbeat();
-    let args = Arguments::from_args();
-    // Several cases panic on purpose; print one line per panic instead of a backtrace.
-    std::panic::set_hook(Box::new(|info| {
-        let msg = crossio_core::panic_message(info.payload());
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("panic: {msg}{at}");
-    }));
-    let server = TestServer::start().expect("start the test server");
-    let closed_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
-        l.local_addr().expect("probe port").port()
-    };
-    let env = Env {
-        http_port: server.http_port,
-        ws_port: server.ws_port,
-        closed_port,
-        heartbeat,
-    };
-    let backend = NativeBackend::new().expect("start the native backend");
-    let trials = cases::<NativeBackend>()
-        .into_iter()
-        .map(|case| {
-            let (b, e) = (backend.clone(), env.clone());
-            Trial::test(case.name, move || {
-                let result = b
-                    .block_on(run_case(&case, b.clone(), e, Duration::from_secs(60)))
-                    .map_err(|e| Failed::from(e.to_string()))?;
-                result.map_err(Failed::from)
+    pub fn main() {
+        heartbeat();
+        let args = Arguments::from_args();
+        // Several cases panic on purpose; print one line per panic instead of a backtrace.
+        std::panic::set_hook(Box::new(|info| {
+            let msg = crossio_core::panic_message(info.payload());
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            eprintln!("panic: {msg}{at}");
+        }));
+        let server = TestServer::start().expect("start the test server");
+        let closed_port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
+            l.local_addr().expect("probe port").port()
+        };
+        let env = Env {
+            http_port: server.http_port,
+            ws_port: server.ws_port,
+            closed_port,
+            heartbeat,
+        };
+        let backend = NativeBackend::new().expect("start the native backend");
+        let trials = cases::<NativeBackend>()
+            .into_iter()
+            .map(|case| {
+                let (b, e) = (backend.clone(), env.clone());
+                Trial::test(case.name, move || {
+                    let result = b
+                        .block_on(run_case(&case, b.clone(), e, Duration::from_secs(60)))
+                        .map_err(|e| Failed::from(e.to_string()))?;
+                    result.map_err(Failed::from)
+                })
             })
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(server);
-    conclusion.exit();
+            .collect();
+        let conclusion = libtest_mimic::run(&args, trials);
+        drop(server);
+        conclusion.exit();
+    }
 }

@@ -20,7 +20,9 @@ pub fn in_task() -> bool {
 
 /// Wrap a task's future so that [`in_task`] is true while it is polled.
 pub fn mark_task<F: Future>(future: F) -> MarkedTask<F> {
-    MarkedTask { future: Box::pin(future) }
+    MarkedTask {
+        future: Box::pin(future),
+    }
 }
 
 /// See [`mark_task`].

@@ -39,7 +39,8 @@ pub use crate::http::{
     parse_http_url,
 };
 pub use crate::spawn::{
-    JoinError, JoinHandle, RawJoinHandle, RemoteCompleter, Spawner, Timeout, panic_message, remote_handle,
+    JoinError, JoinHandle, RawJoinHandle, RemoteCompleter, Spawner, Timeout, panic_message,
+    remote_handle,
 };
 pub use crate::transport::{
     CloseFrame, ConnectOptions, Connection, Message, Transport, closed_error, parse_ws_url,

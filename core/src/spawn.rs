@@ -161,7 +161,9 @@ impl<T> RemoteCompleter<T> {
     /// Run `future` to completion, or until the handle aborts it, and send the outcome.
     /// A panic in `future` is caught and reported as a [`JoinError`].
     pub async fn run<F: Future<Output = T>>(mut self, future: F) {
-        let Some(registration) = self.registration.take() else { return };
+        let Some(registration) = self.registration.take() else {
+            return;
+        };
         let abortable = Abortable::new(future, registration);
         let outcome = std::panic::AssertUnwindSafe(abortable).catch_unwind().await;
         self.finish(outcome);
@@ -212,7 +214,10 @@ struct RemoteJoin<T> {
 }
 
 impl<T: Send> RawJoinHandle<T> for RemoteJoin<T> {
-    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::result::Result<T, JoinError>> {
+    fn poll_join(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::result::Result<T, JoinError>> {
         Pin::new(&mut self.rx).poll(cx).map(|r| match r {
             Ok(Ok(Ok(v))) => Ok(v),
             Ok(Ok(Err(_aborted))) => Err(JoinError::cancelled()),
@@ -239,8 +244,19 @@ pub fn remote_handle<T: Send + 'static>() -> (RemoteCompleter<T>, JoinHandle<T>)
     let (tx, rx) = oneshot::channel();
     let (abort, registration) = AbortHandle::new_pair();
     let done = Arc::new(AtomicBool::new(false));
-    let handle = JoinHandle::from_raw(RemoteJoin { rx, abort, done: done.clone() });
-    (RemoteCompleter { tx: Some(tx), registration: Some(registration), done }, handle)
+    let handle = JoinHandle::from_raw(RemoteJoin {
+        rx,
+        abort,
+        done: done.clone(),
+    });
+    (
+        RemoteCompleter {
+            tx: Some(tx),
+            registration: Some(registration),
+            done,
+        },
+        handle,
+    )
 }
 
 /// A future with a deadline; see [`Spawner::timeout`].

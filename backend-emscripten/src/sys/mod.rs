@@ -3,8 +3,6 @@
 //! This is the only module of the crate with `unsafe` code. Every function it exports is safe:
 //! callbacks from C catch panics before returning to C, and no lock is held while calling out.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -13,8 +11,17 @@ mod ffi {
 
     unsafe extern "C" {
         // emscripten/eventloop.h
-        pub fn emscripten_set_immediate(cb: extern "C" fn(*mut c_void), user_data: *mut c_void) -> c_int;
-        pub fn emscripten_set_timeout(cb: extern "C" fn(*mut c_void), msecs: f64, user_data: *mut c_void) -> c_int;
+        pub fn emscripten_set_immediate(
+            cb: extern "C" fn(*mut c_void),
+            user_data: *mut c_void,
+        ) -> c_int;
+        #[cfg(not(target_feature = "atomics"))]
+        pub fn emscripten_set_timeout(
+            cb: extern "C" fn(*mut c_void),
+            msecs: f64,
+            user_data: *mut c_void,
+        ) -> c_int;
+        #[cfg(not(target_feature = "atomics"))]
         pub fn emscripten_clear_timeout(id: c_int);
         // emscripten/threading.h
         pub fn emscripten_is_main_browser_thread() -> bool;
@@ -44,7 +51,10 @@ mod ffi {
 /// Run `f`, catching a panic so it never unwinds into C or JS; report it on stderr.
 fn guarded(what: &str, f: impl FnOnce()) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(f)) {
-        eprintln!("crossio: panic in {what} callback: {}", crossio_core::panic_message(&*panic));
+        eprintln!(
+            "crossio: panic in {what} callback: {}",
+            crossio_core::panic_message(&*panic)
+        );
     }
 }
 
@@ -94,47 +104,73 @@ pub fn set_immediate(f: fn()) {
     unsafe { ffi::emscripten_set_immediate(immediate_trampoline, f as *mut c_void) };
 }
 
-type TimerFn = Box<dyn FnOnce()>;
+/// Browser timers are used by the main-thread build only (the pthreads build uses tokio's).
+#[cfg(not(target_feature = "atomics"))]
+mod timers {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
 
-thread_local! {
-    static TIMERS: RefCell<(u32, HashMap<u32, (c_int, TimerFn)>)> = RefCell::new((0, HashMap::new()));
-}
+    use super::*;
 
-/// A timer set by [`set_timeout`]; pass it to [`clear_timeout`] to cancel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimerId(u32);
+    type TimerFn = Box<dyn FnOnce()>;
 
-extern "C" fn timeout_trampoline(arg: *mut c_void) {
-    let key = arg as usize as u32;
-    let f = TIMERS.with(|t| t.borrow_mut().1.remove(&key)).map(|(_, f)| f);
-    if let Some(f) = f {
-        guarded("timer", f);
+    /// This thread's pending timers: our key → (Emscripten's timer id, closure).
+    #[derive(Default)]
+    struct TimerTable {
+        next_key: u32,
+        pending: HashMap<u32, (c_int, TimerFn)>,
+    }
+
+    thread_local! {
+        static TIMERS: RefCell<TimerTable> = RefCell::new(TimerTable::default());
+    }
+
+    /// A timer set by [`set_timeout`]; pass it to [`clear_timeout`] to cancel.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct TimerId(u32);
+
+    extern "C" fn timeout_trampoline(arg: *mut c_void) {
+        let key = arg as usize as u32;
+        let f = TIMERS
+            .with(|t| t.borrow_mut().pending.remove(&key))
+            .map(|(_, f)| f);
+        if let Some(f) = f {
+            guarded("timer", f);
+        }
+    }
+
+    /// Call `f` after `ms` milliseconds on this thread's event loop. The closure is owned by a
+    /// per-thread table until it runs or is cleared.
+    pub fn set_timeout(ms: f64, f: TimerFn) -> TimerId {
+        let key = TIMERS.with(|t| {
+            let mut t = t.borrow_mut();
+            t.next_key = t.next_key.wrapping_add(1);
+            t.next_key
+        });
+        // SAFETY: the user data is a plain integer key, not a pointer that owns anything.
+        let id = unsafe {
+            ffi::emscripten_set_timeout(
+                timeout_trampoline,
+                ms.max(0.0),
+                key as usize as *mut c_void,
+            )
+        };
+        TIMERS.with(|t| t.borrow_mut().pending.insert(key, (id, f)));
+        TimerId(key)
+    }
+
+    /// Cancel a timer of this thread; a no-op if it already ran.
+    pub fn clear_timeout(timer: TimerId) {
+        let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(&timer.0));
+        if let Some((id, f)) = entry {
+            // SAFETY: `id` came from emscripten_set_timeout on this thread and has not fired.
+            unsafe { ffi::emscripten_clear_timeout(id) };
+            drop(f);
+        }
     }
 }
-
-/// Call `f` after `ms` milliseconds on this thread's event loop. The closure is owned by a
-/// per-thread table until it runs or is cleared.
-pub fn set_timeout(ms: f64, f: TimerFn) -> TimerId {
-    let key = TIMERS.with(|t| {
-        let mut t = t.borrow_mut();
-        t.0 = t.0.wrapping_add(1);
-        t.0
-    });
-    // SAFETY: the user data is a plain integer key, not a pointer that owns anything.
-    let id = unsafe { ffi::emscripten_set_timeout(timeout_trampoline, ms.max(0.0), key as usize as *mut c_void) };
-    TIMERS.with(|t| t.borrow_mut().1.insert(key, (id, f)));
-    TimerId(key)
-}
-
-/// Cancel a timer of this thread; a no-op if it already ran.
-pub fn clear_timeout(timer: TimerId) {
-    let entry = TIMERS.with(|t| t.borrow_mut().1.remove(&timer.0));
-    if let Some((id, f)) = entry {
-        // SAFETY: `id` came from emscripten_set_timeout on this thread and has not fired.
-        unsafe { ffi::emscripten_clear_timeout(id) };
-        drop(f);
-    }
-}
+#[cfg(not(target_feature = "atomics"))]
+pub use timers::{TimerId, clear_timeout, set_timeout};
 
 type MainFn = Box<dyn FnOnce() + Send>;
 

@@ -25,7 +25,10 @@ fn main() {
             _ => {}
         }
     }
-    println!("crossio browser runner: mode={}", if WORKER_MODE { "worker" } else { "main-thread" });
+    println!(
+        "crossio browser runner: mode={}",
+        if WORKER_MODE { "worker" } else { "main-thread" }
+    );
     if http_port == 0 || ws_port == 0 || closed_port == 0 {
         println!("missing ports: open the page with ?http=P&ws=Q&closed=R");
         println!("0 passed, 1 failed");
@@ -34,11 +37,19 @@ fn main() {
     }
     // Several cases panic on purpose: one line each instead of the default report.
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
     }));
     page::start_heartbeat(10);
-    let env = Env { http_port, ws_port, closed_port, heartbeat: page::heartbeat };
+    let env = Env {
+        http_port,
+        ws_port,
+        closed_port,
+        heartbeat: page::heartbeat,
+    };
     let backend = match EmscriptenBackend::new() {
         Ok(b) => b,
         Err(e) => {
@@ -50,23 +61,28 @@ fn main() {
     };
     // Backend parts not built yet (issues 4 and 11): their cases are listed, not run.
     let pending = |area: Area| matches!(area, Area::Transport | Area::Http);
-    let names: Vec<&str> =
-        cases::<EmscriptenBackend>().iter().filter(|c| pending(c.area)).map(|c| c.name).collect();
+    let names: Vec<&str> = cases::<EmscriptenBackend>()
+        .iter()
+        .filter(|c| pending(c.area))
+        .map(|c| c.name)
+        .collect();
     if !names.is_empty() {
         println!("pending on emscripten: {}", names.join(" "));
     }
     let b = backend.clone();
     let suite = async move {
-        let (median, mean, p99) = crossio_conformance::bench::main_thread_wake_latency(&b, 10_000).await;
-        println!("bench main_thread_wake_to_poll_us median={median:.1} mean={mean:.1} p99={p99:.1} n=10000");
-        let summary = run_suite(
+        let (median, mean, p99) =
+            crossio_conformance::bench::main_thread_wake_latency(&b, 10_000).await;
+        println!(
+            "bench main_thread_wake_to_poll_us median={median:.1} mean={mean:.1} p99={p99:.1} n=10000"
+        );
+        run_suite(
             b.clone(),
             env,
             |c| !pending(c.area) && (filter.is_empty() || c.name.contains(&filter)),
             |line| println!("{line}"),
         )
-        .await;
-        summary
+        .await
     };
     if WORKER_MODE {
         let code = match backend.block_on(suite) {
@@ -92,6 +108,8 @@ fn main() {
 
 #[cfg(not(target_os = "emscripten"))]
 fn main() {
-    eprintln!("crossio-browser-runner is built for wasm32-unknown-emscripten; natively run `cargo test`");
+    eprintln!(
+        "crossio-browser-runner is built for wasm32-unknown-emscripten; natively run `cargo test`"
+    );
     std::process::exit(2);
 }
