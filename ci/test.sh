@@ -1,14 +1,54 @@
 #!/usr/bin/env bash
-# Every check of the project: format, lints, the native suite (and, once installed, the browser
-# runs). This is the command README.md names and .ci/run calls.
+# Every check of the project, on a fresh machine too: installs what is missing (Emscripten
+# testing + stable from Debian's archive, the Rust target, Chromium and Firefox ESR), then
+# fmt, clippy (native and emscripten, both modes), the native suite, and the six browser runs:
+#   testing × {chromium, firefox} × {main, worker}  and  stable × chromium × {main, worker}.
+# This is the command README.md names and .ci/run calls.
+#   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+step() { echo; echo "== $* ($(date +%T))"; }
+T0=$SECONDS
 
-echo "== cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy (native)"
+step "cargo clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "== cargo test --workspace (native)"
+step "cargo test --workspace (native)"
 cargo test --workspace
+
+if [ "${CROSSIO_SKIP_BROWSER:-}" = 1 ]; then
+  echo "CROSSIO_SKIP_BROWSER=1: browser runs skipped"
+  exit 0
+fi
+
+step "install toolchains and browsers"
+bash ci/install-emscripten.sh testing
+bash ci/install-emscripten.sh stable
+bash ci/install-browsers.sh
+
+step "cargo clippy (wasm32-unknown-emscripten, main-thread and worker)"
+(
+  # shellcheck disable=SC1090
+  source "$(bash ci/em-env.sh testing)"
+  EM=(--target wasm32-unknown-emscripten --workspace --exclude crossio-native --all-targets)
+  CARGO_TARGET_DIR=target/em-testing-main cargo clippy "${EM[@]}" -- -D warnings
+  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target/em-testing-worker \
+    cargo clippy --config .cargo/worker.toml "${EM[@]}" -- -D warnings
+)
+
+status=0
+for run in "testing main chromium firefox" "testing worker chromium firefox" \
+           "stable main chromium" "stable worker chromium"; do
+  step "browser suite: $run"
+  # shellcheck disable=SC2086
+  bash ci/browser-suite.sh $run || status=1
+done
+
+step "done in $((SECONDS - T0))s"
+if [ $status -ne 0 ]; then
+  echo "some browser runs failed (logs in target/browser-logs/)"
+  exit 1
+fi
