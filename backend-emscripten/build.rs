@@ -13,9 +13,12 @@ fn main() {
         .archiver("emar")
         .file("csrc/glue.c")
         .file("csrc/proxy_main.c")
+        .file("csrc/fetch.c")
         .warnings(true);
     if pthreads {
         build.flag("-pthread");
     }
     build.compile("crossio_glue");
+    // Emscripten's WebSocket API (its JS library), so user binaries need no -lwebsocket.js.
+    println!("cargo:rustc-link-lib=websocket.js");
 }

@@ -35,11 +35,15 @@ LOG="$WORK/output.log"; BLOG="$WORK/browser.log"
 : > "$LOG"
 EMRUN_PID=""; BROWSER_PID=""; TAIL_PID=""
 
+# true while process $1 runs (a zombie, i.e. exited but not yet reaped, does not count)
+running() { local st; st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) && [ "${st%% *}" != Z ]; }
+
 cleanup() {
   if [ -n "$BROWSER_PID" ]; then   # the browser's own process group (setsid below)
     kill -TERM -- "-$BROWSER_PID" 2>/dev/null || true
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$BROWSER_PID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$BROWSER_PID" 2>/dev/null || true
+    for _ in $(seq 15); do running "$BROWSER_PID" || break; sleep 0.2; done
+    kill -KILL -- "-$BROWSER_PID" 2>/dev/null || true   # whatever of the group is left
+    wait "$BROWSER_PID" 2>/dev/null || true
   fi
   if [ -n "$EMRUN_PID" ]; then
     kill -TERM "$EMRUN_PID" 2>/dev/null || true
@@ -58,7 +62,7 @@ URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
 say "serving $DIR with emrun on 127.0.0.1:$PORT"
 (cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
 EMRUN_PID=$!
-tail -n +1 -f --pid="$EMRUN_PID" "$LOG" &
+tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
 TAIL_PID=$!
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
@@ -83,7 +87,7 @@ BROWSER_PID=$!
 START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
 while kill -0 "$EMRUN_PID" 2>/dev/null; do
   if [ $((SECONDS - START)) -ge "$TIMEOUT" ]; then TIMED_OUT=1; break; fi
-  if [ -z "$BROWSER_GONE" ] && ! kill -0 "$BROWSER_PID" 2>/dev/null; then BROWSER_GONE=$SECONDS; fi
+  if [ -z "$BROWSER_GONE" ] && ! running "$BROWSER_PID"; then BROWSER_GONE=$SECONDS; fi
   if [ -n "$BROWSER_GONE" ] && [ $((SECONDS - BROWSER_GONE)) -ge 5 ]; then break; fi
   sleep 0.2
 done

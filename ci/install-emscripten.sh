@@ -41,9 +41,14 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$FLAVOR $PKGS" ] && [ -f "$PREFIX/e
   exit 0
 fi
 
-if ! command -v patchelf >/dev/null; then
-  log "apt-get install patchelf"
-  $SUDO apt-get install -y -q patchelf >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q patchelf; }
+# Debian packages used from the system: patchelf, and node (Emscripten's compiler runs on it).
+need=()
+command -v patchelf >/dev/null || need+=(patchelf)
+command -v node >/dev/null || need+=(nodejs)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  $SUDO apt-get install -y -q "${need[@]}" >/dev/null ||
+    { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${need[@]}"; }
 fi
 
 # The machine's own Debian mirror (first non-security URI), with our suite.
@@ -52,7 +57,7 @@ MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.li
 [ -n "$MIRROR" ] || { echo "install-emscripten: no Debian mirror found in /etc/apt" >&2; exit 1; }
 
 log "installing Emscripten ($FLAVOR: $SUITE from $MIRROR) into $PREFIX"
-rm -rf "$PREFIX/usr" "$PREFIX/debs" "$STAMP"
+rm -rf "${PREFIX:?}/usr" "${PREFIX:?}/debs" "$STAMP"
 APT="$PREFIX/apt"
 mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$PREFIX/debs" "$PREFIX/cache"
 echo "deb $MIRROR $SUITE main" > "$APT/sources.list"
@@ -62,6 +67,7 @@ AO=(-q -o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=/dev
 t0=$SECONDS
 log "apt-get update ($SUITE, private state in $APT)"
 apt-get "${AO[@]}" update >/dev/null
+# shellcheck disable=SC2086
 log "apt-get download:" $PKGS
 # shellcheck disable=SC2086
 (cd "$PREFIX/debs" && apt-get "${AO[@]}" download $PKGS >/dev/null)
@@ -80,7 +86,7 @@ for f in "$PREFIX/usr/lib/llvm-$LV/bin/"* "$PREFIX/usr/bin/"wasm-*; do
   n=$((n + 1))
 done
 # libLLVM/libclang-cpp/libLTO carry a RUNPATH of their own (clang then misses libxml2.so.16).
-for f in "$PREFIX/usr/lib/"{llvm-$LV/lib,x86_64-linux-gnu}/lib{LLVM,clang-cpp,LTO}.so.$LV*; do
+for f in "$PREFIX/usr/lib/"{"llvm-$LV/lib",x86_64-linux-gnu}/lib{LLVM,clang-cpp,LTO}.so."$LV"*; do
   f=$(readlink -f "$f")
   if is_elf "$f"; then patchelf --force-rpath --set-rpath "$RPATH" "$f"; fi
 done
@@ -105,7 +111,7 @@ log "writing $CONF"
       "$EMDIR/.emscripten"
   # 3.1.69 ships prebuilt system libraries (FROZEN_CACHE) in its own cache dir;
   # 6.0.5 builds them on first use into a writable cache.
-  [ "$FLAVOR" = testing ] && echo "CACHE = '$PREFIX/cache'"
+  if [ "$FLAVOR" = testing ]; then echo "CACHE = '$PREFIX/cache'"; fi
 } > "$CONF"
 
 cat > "$PREFIX/env.sh" <<EOF
@@ -121,6 +127,7 @@ export AR_wasm32_unknown_emscripten=emar
 EOF
 
 log "checking: emcc --version"
+# shellcheck disable=SC1091
 ( . "$PREFIX/env.sh" && emcc --version | head -1 )
 echo "$FLAVOR $PKGS" > "$STAMP"
 rust_target

@@ -57,3 +57,47 @@ static void crossio_exit_cb(void *code) {
 
 /* Must be called on the main thread. */
 void crossio_exit_on_main(int code) { emscripten_set_timeout(crossio_exit_cb, 0, (void *)(intptr_t)code); }
+
+/* ---- WebSocket helpers ------------------------------------------------------------------- */
+
+#include <emscripten/websocket.h>
+#include <stddef.h>
+
+EM_JS_DEPS(crossio_ws, "$WS");
+
+/* Send a text frame of exactly `len` UTF-8 bytes (emscripten_websocket_send_utf8_text stops at
+ * the first NUL). Main thread only. 0 on success, -3 for an unknown socket, -1 if send threw. */
+EM_JS(int, crossio_ws_send_text, (int socket_id, const uint8_t *data, uint32_t len), {
+  var s = WS.getSocket(socket_id);
+  if (!s) return -3;
+  try {
+    s.send(new TextDecoder().decode(HEAPU8.slice(data, data + len)));
+  } catch (e) {
+    return -1;
+  }
+  return 0;
+});
+
+/* Sizes and field offsets of the websocket.h structs crossio mirrors in Rust (sys/websocket.rs
+ * checks them against its own layout). */
+int crossio_ws_layout(uint32_t *out, int n) {
+  uint32_t v[] = {
+      sizeof(EmscriptenWebSocketOpenEvent),
+      sizeof(EmscriptenWebSocketMessageEvent),
+      offsetof(EmscriptenWebSocketMessageEvent, data),
+      offsetof(EmscriptenWebSocketMessageEvent, numBytes),
+      offsetof(EmscriptenWebSocketMessageEvent, isText),
+      sizeof(EmscriptenWebSocketErrorEvent),
+      sizeof(EmscriptenWebSocketCloseEvent),
+      offsetof(EmscriptenWebSocketCloseEvent, wasClean),
+      offsetof(EmscriptenWebSocketCloseEvent, code),
+      offsetof(EmscriptenWebSocketCloseEvent, reason),
+      sizeof(EmscriptenWebSocketCreateAttributes),
+      offsetof(EmscriptenWebSocketCreateAttributes, url),
+      offsetof(EmscriptenWebSocketCreateAttributes, protocols),
+      offsetof(EmscriptenWebSocketCreateAttributes, createOnMainThread),
+  };
+  int count = (int)(sizeof(v) / sizeof(v[0]));
+  for (int i = 0; i < count && i < n; i++) out[i] = v[i];
+  return count;
+}

@@ -142,8 +142,43 @@ pub mod page {
         crate::sys::pool_unused_workers()
     }
 
+    /// WebSocket sockets created and not yet deleted (for leak checks).
+    pub fn live_sockets() -> usize {
+        crate::sys::websocket::live_sockets()
+    }
+
+    /// WebSocket callback registrations not yet freed (for leak checks).
+    pub fn live_socket_callbacks() -> usize {
+        crate::sys::websocket::live_callbacks()
+    }
+
+    /// Check the Rust mirrors of `emscripten/websocket.h`'s structs against the C compiler's
+    /// layout of the installed header; `Err` names the first mismatch.
+    pub fn check_ffi_layout() -> Result<(), String> {
+        crate::sys::websocket::check_layout()
+    }
+
     /// Tasks waiting in the main thread's executor queue.
     pub fn queued_tasks() -> usize {
         crate::executor::queued()
+    }
+
+    /// HTTP requests in flight: sent and not yet ended, failed or dropped (their future or
+    /// body). Returns to 0 once every response has been read to the end or dropped.
+    pub fn live_fetches() -> usize {
+        crate::http::live_fetches()
+    }
+
+    /// Response body bytes the backend holds: received from the browser and not yet read,
+    /// over all responses. The body is pulled one browser chunk at a time, so each response
+    /// holds at most one chunk (a size the browser picks: ≤ 64 KiB in Chromium, up to about
+    /// 1 MiB in Firefox), however slowly it is read.
+    pub fn fetch_held_bytes() -> usize {
+        crate::http::held_bytes()
+    }
+
+    /// The most [`fetch_held_bytes`] has been since the program started.
+    pub fn fetch_held_bytes_peak() -> usize {
+        crate::http::held_bytes_peak()
     }
 }

@@ -1,16 +1,404 @@
-//! `Http` on the browser's `fetch()` — pending (issue 11). Until it lands, `send` fails with
-//! `Unsupported`; the browser runner lists every Http case as pending.
+//! `Http` on the browser's own `fetch()` (bound through EM_JS in `csrc/fetch.c`).
+//!
+//! Every request runs on the browser's main thread: `send` hands it over with
+//! [`sys::run_on_main`] from whatever thread it is polled on, and the JS completions wake the
+//! Rust waker from there. The body is pulled: the next chunk is read from the browser's
+//! `ReadableStream` only when the [`Body`] is polled and holds no chunk, so at most **one browser
+//! chunk** per response is held on the Rust side (plus what the browser buffers internally for
+//! its stream, which the network layer back-pressures).
+//!
+//! Dropping the `send` future or the body before the end aborts the fetch (its
+//! `AbortController`) and frees its state; [`crate::page::live_fetches`] counts the fetches
+//! still registered.
+//!
+//! Browser limits (the README's target table): [`Redirect::None`] and a redirect limit below
+//! the browser's fixed 20 are [`ErrorKind::Unsupported`]; too many redirects is a network error
+//! ([`ErrorKind::Connect`]); request headers the Fetch standard forbids are `Unsupported`.
 
-use crossio_core::{Error, Http, Request, Response, Result};
+use std::collections::BTreeMap;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use crossio_core::http::DEFAULT_MAX_REDIRECTS;
+use crossio_core::{
+    Body, Error, ErrorKind, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
+};
+use futures_core::Stream;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::EmscriptenBackend;
+use crate::sys;
+use crate::sys::fetch::{Event, FailKind};
+
+/// One in-flight fetch, shared by the Rust side (future, then body) and the JS callbacks.
+struct FetchState {
+    url: String,
+    /// The head, once reported (taken by `send`).
+    head: Option<Result<Head>>,
+    /// The head (or a failure before it) was reported: later failures belong to the body.
+    head_seen: bool,
+    /// The result of the last body read, not yet consumed. `Ok(None)`: the end.
+    chunk: Option<Result<Option<Bytes>>>,
+    /// A body read is in flight on the main thread.
+    reading: bool,
+    /// The JS side has forgotten this fetch (ended or failed): nothing to abort.
+    finished: bool,
+    /// The one waiter: the `send` future, then the body.
+    waker: Option<Waker>,
+}
+
+struct Head {
+    status: u16,
+    headers: String,
+    url: String,
+    content_length: Option<u64>,
+}
+
+type Shared = Arc<Mutex<FetchState>>;
+
+static FETCHES: Mutex<BTreeMap<u32, Shared>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+/// Body bytes delivered by the browser and not yet taken by a `Body`, over all fetches.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+/// The most `HELD` has ever been.
+static HELD_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Fetches registered and not yet ended, failed, or dropped.
+pub(crate) fn live_fetches() -> usize {
+    lock(&FETCHES).len()
+}
+
+/// Body bytes received from the browser and not yet read, over all responses.
+pub(crate) fn held_bytes() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
+
+/// The most [`held_bytes`] has been since the program started.
+pub(crate) fn held_bytes_peak() -> usize {
+    HELD_PEAK.load(Ordering::Relaxed)
+}
+
+fn hold(n: usize) {
+    let now = HELD.fetch_add(n, Ordering::Relaxed) + n;
+    HELD_PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn release(n: usize) {
+    HELD.fetch_sub(n, Ordering::Relaxed);
+}
+
+/// A JS completion for fetch `id` (main thread). Unknown ids (dropped fetches) are ignored.
+pub(crate) fn deliver(id: u32, event: Event) {
+    let Some(shared) = lock(&FETCHES).get(&id).cloned() else {
+        return;
+    };
+    let waker = {
+        let mut s = lock(&shared);
+        let url = s.url.clone();
+        match event {
+            Event::Head {
+                status,
+                headers,
+                url,
+                content_length,
+            } => {
+                s.head_seen = true;
+                s.head = Some(Ok(Head {
+                    status,
+                    headers,
+                    url,
+                    content_length,
+                }));
+            }
+            Event::Chunk(bytes) => {
+                s.reading = false;
+                hold(bytes.len());
+                s.chunk = Some(Ok(Some(bytes)));
+            }
+            Event::End => {
+                s.reading = false;
+                s.finished = true;
+                s.chunk = Some(Ok(None));
+            }
+            Event::Failed(kind, message) => {
+                s.reading = false;
+                s.finished = true;
+                let err = match kind {
+                    FailKind::Timeout => Error::timeout(format!("request to {url}: timed out")),
+                    FailKind::Aborted => Error::new(
+                        ErrorKind::Cancelled,
+                        format!("request to {url}: aborted ({message})"),
+                    ),
+                    FailKind::Network => Error::new(
+                        ErrorKind::Connect,
+                        format!(
+                            "request to {url}: network error ({message}); the browser gives no \
+                             detail (refused, DNS, CORS, TLS or too many redirects)"
+                        ),
+                    ),
+                };
+                if !s.head_seen {
+                    s.head_seen = true;
+                    s.head = Some(Err(err));
+                } else {
+                    s.chunk = Some(Err(err));
+                }
+            }
+        }
+        s.waker.take()
+    };
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
+
+/// Owns a registered fetch: dropping it aborts the fetch (if still running in JS) and removes
+/// it from the registry.
+struct Guard {
+    id: u32,
+    shared: Shared,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        lock(&FETCHES).remove(&self.id);
+        let finished = {
+            let mut s = lock(&self.shared);
+            if let Some(Ok(Some(bytes))) = s.chunk.take() {
+                release(bytes.len());
+            }
+            s.finished
+        };
+        if !finished {
+            let id = self.id;
+            sys::run_on_main(Box::new(move || sys::fetch::abort(id)));
+        }
+    }
+}
+
+/// The response body: asks the main thread for the next chunk when polled empty.
+struct FetchBody {
+    guard: Guard,
+    ended: bool,
+}
+
+impl Stream for FetchBody {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let id = self.guard.id;
+        let mut s = lock(&self.guard.shared);
+        if let Some(result) = s.chunk.take() {
+            drop(s);
+            return match result {
+                Ok(Some(bytes)) => {
+                    release(bytes.len());
+                    Poll::Ready(Some(Ok(bytes)))
+                }
+                Ok(None) => {
+                    self.ended = true;
+                    Poll::Ready(None)
+                }
+                Err(e) => {
+                    self.ended = true;
+                    Poll::Ready(Some(Err(e)))
+                }
+            };
+        }
+        s.waker = Some(cx.waker().clone());
+        if s.reading {
+            return Poll::Pending;
+        }
+        s.reading = true;
+        drop(s);
+        if !sys::run_on_main(Box::new(move || sys::fetch::read(id))) {
+            self.ended = true;
+            let url = lock(&self.guard.shared).url.clone();
+            return Poll::Ready(Some(Err(Error::new(
+                ErrorKind::Io,
+                format!("request to {url}: cannot reach the main thread to read the body"),
+            ))));
+        }
+        Poll::Pending
+    }
+}
+
+/// Request headers a page cannot set (the Fetch standard's forbidden request-header names).
+fn forbidden_header(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "accept-charset",
+        "accept-encoding",
+        "access-control-request-headers",
+        "access-control-request-method",
+        "access-control-request-private-network",
+        "connection",
+        "content-length",
+        "cookie",
+        "cookie2",
+        "date",
+        "dnt",
+        "expect",
+        "host",
+        "keep-alive",
+        "origin",
+        "referer",
+        "set-cookie",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "x-http-method",
+        "x-http-method-override",
+        "x-method-override",
+    ];
+    NAMES.contains(&name) || name.starts_with("proxy-") || name.starts_with("sec-")
+}
+
+/// Check what the browser cannot do, and encode the headers as `name:value\n` lines.
+fn validate(request: &Request, url: &str) -> Result<String> {
+    parse_http_url(url)?;
+    match request.options().redirect {
+        Redirect::None => {
+            return Err(Error::unsupported(format!(
+                "request to {url}: Redirect::None is not available in a browser (fetch() hides \
+                 the target of an unfollowed redirect)"
+            )));
+        }
+        Redirect::Follow(n) if n < DEFAULT_MAX_REDIRECTS => {
+            return Err(Error::unsupported(format!(
+                "request to {url}: Redirect::Follow({n}): a browser follows up to \
+                 {DEFAULT_MAX_REDIRECTS} redirects and cannot lower that limit"
+            )));
+        }
+        Redirect::Follow(_) => {}
+    }
+    let method = request.method().as_str();
+    if ["CONNECT", "TRACE", "TRACK"].contains(&method.to_ascii_uppercase().as_str()) {
+        return Err(Error::unsupported(format!(
+            "request to {url}: a browser cannot send the method {method}"
+        )));
+    }
+    let mut lines = String::new();
+    for (name, value) in request.headers() {
+        if forbidden_header(name.as_str()) {
+            return Err(Error::unsupported(format!(
+                "request to {url}: a browser does not let a page set the header {name:?}"
+            )));
+        }
+        lines.push_str(name.as_str());
+        lines.push(':');
+        // Header values are byte strings: each byte becomes the code point of the same value.
+        lines.extend(value.as_bytes().iter().map(|&b| char::from(b)));
+        lines.push('\n');
+    }
+    Ok(lines)
+}
+
+fn header_map(lines: &str) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for line in lines.split('\n') {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c).ok()).collect();
+        if let (Ok(n), Some(Ok(v))) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            bytes.as_deref().map(HeaderValue::from_bytes),
+        ) {
+            map.append(n, v);
+        }
+    }
+    map
+}
 
 impl Http for EmscriptenBackend {
+    /// Send `request` with the browser's `fetch()` (CORS mode, no credentials, redirects
+    /// followed). Callable from any thread; dropping the future aborts the request.
     async fn send(&self, request: Request) -> Result<Response> {
-        Err(Error::unsupported(format!(
-            "{} {}: the emscripten fetch binding is not built yet",
-            request.method(),
-            request.url()
-        )))
+        let url = request.url();
+        let headers = validate(&request, &url)?;
+        let timeout_ms = request
+            .options()
+            .timeout
+            .map_or(0.0, |t| (t.as_secs_f64() * 1000.0).max(1.0));
+        let is_head = request.method() == http::Method::HEAD;
+        sys::fetch::init();
+
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
+        let shared = Arc::new(Mutex::new(FetchState {
+            url: url.clone(),
+            head: None,
+            head_seen: false,
+            chunk: None,
+            reading: false,
+            finished: false,
+            waker: None,
+        }));
+        lock(&FETCHES).insert(id, shared.clone());
+        let guard = Guard {
+            id,
+            shared: shared.clone(),
+        };
+
+        let method = request.method().as_str().to_owned();
+        let (parts, _) = request.into_parts();
+        let body = parts.into_body();
+        let start_url = url.clone();
+        let queued = sys::run_on_main(Box::new(move || {
+            sys::fetch::start(id, &method, &start_url, &headers, &body, timeout_ms);
+        }));
+        if !queued {
+            lock(&shared).finished = true;
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("request to {url}: cannot reach the browser's main thread"),
+            ));
+        }
+
+        let head = poll_fn(|cx| {
+            let mut s = lock(&shared);
+            match s.head.take() {
+                Some(h) => Poll::Ready(h),
+                None => {
+                    s.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await?;
+
+        let status = StatusCode::from_u16(head.status).map_err(|e| {
+            Error::new(
+                ErrorKind::Http,
+                format!("request to {url}: invalid status {}", head.status),
+            )
+            .with_source(e)
+        })?;
+        let total = if is_head { None } else { head.content_length };
+        let body = Body::from_stream(
+            FetchBody {
+                guard,
+                ended: false,
+            },
+            total,
+        );
+        Ok(Response::new(
+            status,
+            header_map(&head.headers),
+            head.url,
+            body,
+        ))
     }
 }

@@ -21,7 +21,7 @@ use crossio_core::{Error, Result};
 use tokio::runtime::{Handle, Runtime};
 
 pub use crate::spawn::NativeSleep;
-pub use crate::transport::NativeConnection;
+pub use crate::transport::{NativeConnection, live_connections};
 
 /// The native backend. Cheap to clone; clones share the runtime and HTTP connection pools.
 ///

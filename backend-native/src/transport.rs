@@ -1,6 +1,7 @@
 //! `Transport` on tokio-tungstenite.
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
 use crossio_core::{
@@ -23,7 +24,14 @@ use crate::spawn::on_runtime;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A WebSocket connection of the native backend.
+static LIVE_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// Native WebSocket connections currently alive (created and not dropped), for leak checks.
+pub fn live_connections() -> usize {
+    LIVE_CONNECTIONS.load(Ordering::SeqCst)
+}
+
+/// A WebSocket connection of the native backend. Dropping it closes the TCP connection.
 pub struct NativeConnection {
     ws: Ws,
     protocol: Option<String>,
@@ -91,6 +99,12 @@ impl Transport for NativeBackend {
             close_sent: false,
             finished: false,
         })
+    }
+}
+
+impl Drop for NativeConnection {
+    fn drop(&mut self) {
+        LIVE_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

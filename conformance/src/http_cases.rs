@@ -192,7 +192,30 @@ pub async fn http_redirects_followed<B: Backend>(b: B, e: Env) -> CaseResult {
     Ok(())
 }
 
+/// Natively a lower limit is enforced (one more redirect is `Http`). Browsers follow up to
+/// their fixed 20 and cannot lower it (a lower limit is `Unsupported`); past 20 `fetch()`
+/// fails with a bare network error, which is `Connect`.
 pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
+    if cfg!(target_os = "emscripten") {
+        let req = Request::get(&e.http("/redirect/2"))
+            .redirect(Redirect::Follow(2))
+            .build()
+            .ctx("build")?;
+        expect_kind(
+            b.send(req).await.map(|r| r.status()),
+            ErrorKind::Unsupported,
+            "Redirect::Follow(2) in a browser",
+        )?;
+        let req = Request::get(&e.http("/redirect/21")).build().ctx("build")?;
+        expect_kind(
+            b.send(req).await.map(|r| r.status()),
+            ErrorKind::Connect,
+            "21 redirects with the browser's limit of 20",
+        )?;
+        let resp = send(&b, Request::get(&e.http("/redirect/20"))).await?;
+        ensure_eq!(resp.status(), StatusCode::OK);
+        return Ok(());
+    }
     let req = Request::get(&e.http("/redirect/5"))
         .redirect(Redirect::Follow(2))
         .build()
@@ -293,5 +316,136 @@ pub async fn http_invalid_method_is_invalid_input<B: Backend>(_b: B, e: Env) -> 
             m,
         )?;
     }
+    Ok(())
+}
+
+/// Fetches the backend still tracks (emscripten only; `None` natively).
+fn live_fetches() -> Option<usize> {
+    #[cfg(target_os = "emscripten")]
+    return Some(crossio_emscripten::page::live_fetches());
+    #[cfg(not(target_os = "emscripten"))]
+    None
+}
+
+/// The most body bytes the backend ever held unread (emscripten only; `None` natively).
+fn held_bytes_peak() -> Option<usize> {
+    #[cfg(target_os = "emscripten")]
+    return Some(crossio_emscripten::page::fetch_held_bytes_peak());
+    #[cfg(not(target_os = "emscripten"))]
+    None
+}
+
+pub async fn http_32_concurrent_requests<B: Backend>(b: B, e: Env) -> CaseResult {
+    // Spawned, so in worker mode they are sent from several worker threads at once.
+    let handles: Vec<_> = (0..32)
+        .map(|i| {
+            let b2 = b.clone();
+            let url = e.http(&format!("/echo?i={i}"));
+            b.spawn(async move {
+                let resp = send(&b2, Request::post(&url).body(format!("request {i}"))).await?;
+                ensure_eq!(resp.status(), StatusCode::OK);
+                resp.text().await.ctx("body")
+            })
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        let text = h.await.map_err(|e| format!("request {i}: {e}"))??;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        ensure_eq!(v["query"], format!("i={i}"));
+        ensure_eq!(v["body"], format!("request {i}"));
+    }
+    ensure_eq!(live_fetches().unwrap_or(0), 0);
+    Ok(())
+}
+
+pub async fn http_dropped_requests_are_aborted<B: Backend>(b: B, e: Env) -> CaseResult {
+    // 100 slow bodies (5 s each); drop every future and body mid-flight. Browsers open 6
+    // connections per origin: if the drops did not abort, the next request would wait seconds.
+    let url = e.http("/stream?chunks=50&size=1024&delay_ms=100");
+    let all = futures_util::future::join_all((0..100).map(|_| {
+        let b = b.clone();
+        let url = url.clone();
+        async move {
+            let mut resp = send(&b, Request::get(&url)).await?;
+            let first = resp.body_mut().chunk().await.ctx("first chunk")?;
+            Ok::<_, String>((resp, first))
+        }
+    }));
+    drop(b.timeout(Duration::from_millis(500), all).await);
+    if let Some(n) = live_fetches() {
+        ensure_eq!(n, 0);
+    }
+    let start = Instant::now();
+    let req = Request::get(&e.http("/status/200"))
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ctx("build")?;
+    let resp = b.send(req).await.ctx("a request after the aborts")?;
+    ensure_eq!(resp.text().await.ctx("body")?, "status 200");
+    ensure!(
+        start.elapsed() < Duration::from_secs(3),
+        "request after the aborts took {:?}",
+        start.elapsed()
+    );
+    ensure_eq!(live_fetches().unwrap_or(0), 0);
+    Ok(())
+}
+
+/// Most body bytes a backend may hold unread while a 64 MiB body is read slowly (the emscripten
+/// backend holds at most one chunk of at most 256 KiB per response).
+const HELD_BOUND: usize = 1 << 20;
+
+pub async fn http_slow_read_64mib_is_bounded<B: Backend>(b: B, e: Env) -> CaseResult {
+    let n: usize = 64 << 20;
+    let mut resp = send(&b, Request::get(&e.http(&format!("/bytes/{n}")))).await?;
+    ensure_eq!(resp.content_length(), Some(n as u64));
+    let body = resp.body_mut();
+    let mut got = 0usize;
+    let mut pause_at = 1 << 20;
+    while let Some(chunk) = body.chunk().await.ctx("chunk")? {
+        ensure_eq!(chunk[0], (got % 251) as u8);
+        got += chunk.len();
+        if got >= pause_at {
+            // Read slowly: 20 ms per MiB, far slower than the local server sends.
+            pause_at += 1 << 20;
+            b.sleep(Duration::from_millis(20)).await;
+        }
+    }
+    ensure_eq!(got, n);
+    if let Some(peak) = held_bytes_peak() {
+        ensure!(
+            peak <= HELD_BOUND,
+            "the backend held {peak} unread bytes (bound {HELD_BOUND})"
+        );
+    }
+    Ok(())
+}
+
+/// Natively any header is sent; browsers refuse the Fetch standard's forbidden request headers,
+/// so there the request fails with `Unsupported`, naming the header.
+pub async fn http_forbidden_header_in_browsers_is_unsupported<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let req = Request::get(&e.http("/echo"))
+        .header("cookie", "crossio=1")
+        .build()
+        .ctx("build")?;
+    let r = b.send(req).await;
+    if cfg!(target_os = "emscripten") {
+        let err = expect_kind(
+            r.map(|r| r.status()),
+            ErrorKind::Unsupported,
+            "a cookie header in a browser",
+        )?;
+        ensure!(
+            err.to_string().contains("cookie"),
+            "error does not name the header: {err}"
+        );
+        return Ok(());
+    }
+    let v: serde_json::Value = serde_json::from_str(&r.ctx("sending")?.text().await.ctx("body")?)
+        .map_err(|e| e.to_string())?;
+    ensure_eq!(v["headers"]["cookie"], "crossio=1");
     Ok(())
 }

@@ -151,6 +151,10 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_bad_url_is_invalid_input,
         Http: http_cases::http_invalid_header_is_invalid_input,
         Http: http_cases::http_invalid_method_is_invalid_input,
+        Http: http_cases::http_32_concurrent_requests,
+        Http: http_cases::http_dropped_requests_are_aborted,
+        Http: http_cases::http_slow_read_64mib_is_bounded,
+        Http: http_cases::http_forbidden_header_in_browsers_is_unsupported,
     ]
 }
 

@@ -13,13 +13,15 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Default number of redirects followed: 10.
-pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+/// Default number of redirects followed: 20, the fixed limit of browsers' `fetch()` (the
+/// Fetch standard), so the default behaves the same on every target.
+pub const DEFAULT_MAX_REDIRECTS: usize = 20;
 
 /// What to do with 3xx responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Redirect {
-    /// Follow up to `max` redirects; one more fails with [`ErrorKind::Http`].
+    /// Follow up to `max` redirects; one more fails with [`ErrorKind::Http`]. Browsers cannot
+    /// lower their fixed limit of 20: there a `max` below 20 is [`ErrorKind::Unsupported`].
     Follow(usize),
     /// Do not follow: a 3xx is returned as the response (natively). Browsers hide the target
     /// of an unfollowed redirect; see the README's target table.

@@ -17,6 +17,9 @@ pub const MAX_CLOSE_REASON_BYTES: usize = 123;
 /// Default [`ConnectOptions::max_message_size`]: 64 MiB.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 
+/// Default [`ConnectOptions::max_queued_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 64 << 20;
+
 /// Default [`ConnectOptions::connect_timeout`]: 30 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -126,6 +129,7 @@ pub struct ConnectOptions {
     headers: HeaderMap,
     connect_timeout: Duration,
     max_message_size: usize,
+    max_queued_bytes: usize,
     invalid: Option<String>,
 }
 
@@ -136,6 +140,7 @@ impl Default for ConnectOptions {
             headers: HeaderMap::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             invalid: None,
         }
     }
@@ -193,6 +198,21 @@ impl ConnectOptions {
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
         self
+    }
+
+    /// Most bytes of received messages held for a reader that is not reading. Natively TCP
+    /// flow control slows the peer instead and this bound is never reached; browsers push
+    /// messages without back-pressure, so there a reader that falls this far behind fails the
+    /// connection with [`ErrorKind::Capacity`] rather than growing memory without limit. At
+    /// least one message of `max_message_size` is always accepted. Zero is refused.
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_bytes = bytes;
+        self
+    }
+
+    /// The receive-queue bound (see [`max_queued_bytes`](Self::max_queued_bytes)).
+    pub fn get_max_queued_bytes(&self) -> usize {
+        self.max_queued_bytes.max(self.max_message_size)
     }
 
     /// Offered subprotocols.

@@ -4,6 +4,9 @@
 //! callbacks from C catch panics before returning to C, and no lock is held while calling out.
 
 use std::ffi::{c_int, c_void};
+
+pub mod fetch;
+pub mod websocket;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 mod ffi {
@@ -15,7 +18,6 @@ mod ffi {
             cb: extern "C" fn(*mut c_void),
             user_data: *mut c_void,
         ) -> c_int;
-        #[cfg(not(target_feature = "atomics"))]
         pub fn emscripten_set_timeout(
             cb: extern "C" fn(*mut c_void),
             msecs: f64,
@@ -104,8 +106,7 @@ pub fn set_immediate(f: fn()) {
     unsafe { ffi::emscripten_set_immediate(immediate_trampoline, f as *mut c_void) };
 }
 
-/// Browser timers are used by the main-thread build only (the pthreads build uses tokio's).
-#[cfg(not(target_feature = "atomics"))]
+/// Browser timers of the *calling* thread's event loop; crossio uses them on the main thread.
 mod timers {
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -160,6 +161,7 @@ mod timers {
     }
 
     /// Cancel a timer of this thread; a no-op if it already ran.
+    #[cfg(not(target_feature = "atomics"))]
     pub fn clear_timeout(timer: TimerId) {
         let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(&timer.0));
         if let Some((id, f)) = entry {
@@ -169,8 +171,9 @@ mod timers {
         }
     }
 }
+pub use timers::set_timeout;
 #[cfg(not(target_feature = "atomics"))]
-pub use timers::{TimerId, clear_timeout, set_timeout};
+pub use timers::{TimerId, clear_timeout};
 
 type MainFn = Box<dyn FnOnce() + Send>;
 

@@ -1,0 +1,213 @@
+/*
+ * crossio-emscripten's binding of the browser's own fetch() (issue 11). Compiled with emcc by
+ * build.rs; reached from Rust through src/sys/fetch.rs only.
+ *
+ * Every EM_JS function here runs on the browser's main thread only (Rust hands the calls over
+ * with run_on_main). The JS side keeps a Map id -> {controller, reader, timer, timedOut} in
+ * Module.crossioFetches; an id leaves the map when its exchange ends (body done, error) or is
+ * aborted, after which no callback for it reaches C.
+ *
+ * The body is pulled: crossio_fetch_read asks the ReadableStream for one chunk, and the next
+ * read is issued only when Rust asks again, so a slow reader slows the download.
+ *
+ * Results come back through the KEEPALIVE functions below, which forward to the Rust function
+ * pointers registered with crossio_fetch_init (also the defined C function that makes this
+ * object, and so its EM_JS code, link) and free the strings and chunks once Rust has copied them.
+ */
+#include <emscripten.h>
+#include <emscripten/em_js.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef void (*crossio_fetch_head_fn)(int id, int status, const char *headers, const char *url,
+                                      double content_length);
+typedef void (*crossio_fetch_chunk_fn)(int id, const uint8_t *data, size_t len, int done);
+typedef void (*crossio_fetch_error_fn)(int id, int kind, const char *message);
+
+static crossio_fetch_head_fn crossio_fetch_head_cb;
+static crossio_fetch_chunk_fn crossio_fetch_chunk_cb;
+static crossio_fetch_error_fn crossio_fetch_error_cb;
+
+/* Register Rust's callbacks; idempotent, from any thread, before the first start. */
+void crossio_fetch_init(crossio_fetch_head_fn head, crossio_fetch_chunk_fn chunk,
+                        crossio_fetch_error_fn error) {
+  crossio_fetch_head_cb = head;
+  crossio_fetch_chunk_cb = chunk;
+  crossio_fetch_error_cb = error;
+}
+
+EMSCRIPTEN_KEEPALIVE void *crossio_fetch_alloc(size_t n) { return malloc(n ? n : 1); }
+
+EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_head(int id, int status, char *headers, char *url,
+                                                double content_length) {
+  if (crossio_fetch_head_cb) crossio_fetch_head_cb(id, status, headers, url, content_length);
+  free(headers);
+  free(url);
+}
+
+EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_chunk(int id, uint8_t *data, size_t len, int done) {
+  if (crossio_fetch_chunk_cb) crossio_fetch_chunk_cb(id, data, len, done);
+  free(data);
+}
+
+EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_error(int id, int kind, char *message) {
+  if (crossio_fetch_error_cb) crossio_fetch_error_cb(id, kind, message);
+  free(message);
+}
+
+EM_JS_DEPS(crossio_fetch, "$UTF8ToString,$stringToUTF8,$lengthBytesUTF8");
+
+/* headers: "name:value\n" lines, each value's bytes as code points U+0000..U+00FF.
+ * timeout_ms <= 0: no deadline. Error kinds: 1 timeout, 2 aborted, 3 network failure. */
+EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
+                                  const char *headers, const uint8_t *body, size_t body_len,
+                                  double timeout_ms), {
+  var fetches = Module.crossioFetches || (Module.crossioFetches = new Map());
+  function str(s) {
+    var n = lengthBytesUTF8(s) + 1;
+    var p = _crossio_fetch_alloc(n);
+    stringToUTF8(s, p, n);
+    return p;
+  }
+  function fail(st, err) {
+    fetches.delete(id);
+    clearTimeout(st.timer);
+    var kind = st.timedOut ? 1 : (err && err.name === "AbortError") ? 2 : 3;
+    var msg = err && err.message ? String(err.message) : String(err);
+    _crossio_fetch_on_error(id, kind, str(msg));
+  }
+  var m = UTF8ToString(method);
+  var u = UTF8ToString(url);
+  var h = [];
+  UTF8ToString(headers).split("\n").forEach(function(line) {
+    var i = line.indexOf(":");
+    if (i > 0) h.push([line.substring(0, i), line.substring(i + 1)]);
+  });
+  var st = {controller: new AbortController(), reader: null, timer: null, timedOut: false};
+  st.fail = function(err) { fail(st, err); };
+  st.str = str;
+  var init = {method: m, headers: h, redirect: "follow", mode: "cors", credentials: "omit",
+              signal: st.controller.signal};
+  if (body_len > 0 && m !== "GET" && m !== "HEAD") {
+    /* A copy in a fresh (never shared) ArrayBuffer: the heap may be a SharedArrayBuffer. */
+    init.body = new Uint8Array(HEAPU8.subarray(body, body + body_len));
+  }
+  fetches.set(id, st);
+  if (timeout_ms > 0) {
+    st.timer = setTimeout(function() { st.timedOut = true; st.controller.abort(); }, timeout_ms);
+  }
+  var p;
+  try {
+    p = fetch(u, init);
+  } catch (e) {
+    p = Promise.reject(e);
+  }
+  p.then(function(resp) {
+    if (fetches.get(id) !== st) return;
+    if (resp.body) {
+      /* A BYOB reader where the body is a byte stream: the browser then fills at most
+       * 256 KiB per read; otherwise the default reader, whose chunks
+       * crossio_fetch_read hands over in slices of at most that size. */
+      try {
+        st.reader = resp.body.getReader({mode: "byob"});
+        st.byob = true;
+      } catch (e) {
+        st.reader = resp.body.getReader();
+        st.byob = false;
+      }
+    }
+    var lines = "";
+    resp.headers.forEach(function(v, k) { lines += k + ":" + v + "\n"; });
+    var len = -1;
+    var cl = resp.headers.get("content-length");
+    var ce = resp.headers.get("content-encoding");
+    if (cl !== null && (ce === null || ce === "identity") && /^[0-9]+$/.test(cl.trim())) {
+      len = Number(cl.trim());
+    }
+    _crossio_fetch_on_head(id, resp.status, str(lines), str(resp.url || u), len);
+  }, function(err) {
+    if (fetches.get(id) !== st) return;
+    st.fail(err);
+  });
+});
+
+/* Read the next non-empty chunk (or the end) of id's body; one read at a time. */
+EM_JS(void, crossio_fetch_read, (int id), {
+  var fetches = Module.crossioFetches;
+  var st = fetches && fetches.get(id);
+  if (!st) {
+    /* Already ended or aborted: report it instead of leaving the reader waiting. */
+    var n = lengthBytesUTF8("no such fetch") + 1;
+    var p0 = _crossio_fetch_alloc(n);
+    stringToUTF8("no such fetch", p0, n);
+    _crossio_fetch_on_error(id, 2, p0);
+    return;
+  }
+  if (!st.reader) {
+    fetches.delete(id);
+    clearTimeout(st.timer);
+    _crossio_fetch_on_chunk(id, 0, 0, 1);
+    return;
+  }
+  var cap = 262144; /* the most body bytes handed to Rust per read: 256 KiB */
+  function give(v) {
+    if (v.length > cap) {
+      st.rest = v.subarray(cap);
+      v = v.subarray(0, cap);
+    } else {
+      st.rest = null;
+    }
+    var p = _crossio_fetch_alloc(v.length);
+    /* HEAPU8 read after the allocation: memory may have grown. */
+    HEAPU8.set(v, p);
+    _crossio_fetch_on_chunk(id, p, v.length, 0);
+  }
+  if (st.rest) {
+    give(st.rest);
+    return;
+  }
+  function pull() {
+    var read;
+    if (st.byob) {
+      var buf = st.buf || new ArrayBuffer(cap);
+      st.buf = null;
+      read = st.reader.read(new Uint8Array(buf, 0, buf.byteLength));
+    } else {
+      read = st.reader.read();
+    }
+    read.then(function(r) {
+      if (fetches.get(id) !== st) return;
+      if (r.done) {
+        fetches.delete(id);
+        clearTimeout(st.timer);
+        _crossio_fetch_on_chunk(id, 0, 0, 1);
+        return;
+      }
+      var v = r.value;
+      if (!v || v.length === 0) {
+        if (st.byob && v) st.buf = v.buffer;
+        pull();
+        return;
+      }
+      give(v);
+      if (st.byob) st.buf = v.buffer; /* the transferred buffer, reused by the next read */
+    }, function(err) {
+      if (fetches.get(id) !== st) return;
+      st.fail(err);
+    });
+  }
+  pull();
+});
+
+/* Abort id's exchange and forget it; no callback for id reaches C after this. */
+EM_JS(void, crossio_fetch_abort, (int id), {
+  var fetches = Module.crossioFetches;
+  var st = fetches && fetches.get(id);
+  if (!st) return;
+  fetches.delete(id);
+  clearTimeout(st.timer);
+  try {
+    st.controller.abort();
+  } catch (e) {
+  }
+});

@@ -1,0 +1,184 @@
+//! The browser's `fetch()`, bound in `csrc/fetch.c` (EM_JS). Safe wrappers; the JS functions
+//! run on the browser's main thread only, so [`start`], [`read`] and [`abort`] must be called
+//! there (hand them over with [`super::run_on_main`]).
+//!
+//! Results arrive as [`Event`]s, delivered on the main thread to [`crate::http::deliver`];
+//! the C side frees every string and chunk after the callback has copied it.
+
+use std::ffi::{CStr, CString, c_char, c_double, c_int};
+
+use bytes::Bytes;
+
+use super::guarded;
+
+mod ffi {
+    use std::ffi::{c_char, c_double, c_int};
+
+    pub type HeadFn = extern "C" fn(c_int, c_int, *const c_char, *const c_char, c_double);
+    pub type ChunkFn = extern "C" fn(c_int, *const u8, usize, c_int);
+    pub type ErrorFn = extern "C" fn(c_int, c_int, *const c_char);
+
+    unsafe extern "C" {
+        // csrc/fetch.c
+        pub fn crossio_fetch_init(head: HeadFn, chunk: ChunkFn, error: ErrorFn);
+        pub fn crossio_fetch_start(
+            id: c_int,
+            method: *const c_char,
+            url: *const c_char,
+            headers: *const c_char,
+            body: *const u8,
+            body_len: usize,
+            timeout_ms: c_double,
+        );
+        pub fn crossio_fetch_read(id: c_int);
+        pub fn crossio_fetch_abort(id: c_int);
+    }
+}
+
+/// Why a fetch failed, as the JS side classifies the rejection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailKind {
+    /// The request's own deadline passed (the JS timer aborted it).
+    Timeout,
+    /// Aborted (by [`abort`], or the fetch was already gone).
+    Aborted,
+    /// `fetch()` or the body read rejected: network failure, CORS refusal, too many redirects.
+    Network,
+}
+
+/// What the JS side reports about fetch `id`.
+#[derive(Debug)]
+pub enum Event {
+    /// The response head.
+    Head {
+        /// Status code.
+        status: u16,
+        /// `name:value\n` lines; each value's bytes as code points U+0000..U+00FF.
+        headers: String,
+        /// The final URL (after redirects).
+        url: String,
+        /// `Content-Length`, when announced and the body is not content-encoded.
+        content_length: Option<u64>,
+    },
+    /// A non-empty body chunk.
+    Chunk(Bytes),
+    /// The end of the body.
+    End,
+    /// The exchange failed; the JS side has forgotten `id`.
+    Failed(FailKind, String),
+}
+
+/// Copy a C string from the JS side (lossy UTF-8; null gives an empty string).
+///
+/// # Safety
+/// `p` is null or a NUL-terminated string valid for the duration of the call.
+unsafe fn copy_str(p: *const c_char) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: the caller guarantees a valid NUL-terminated string.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+extern "C" fn on_head(
+    id: c_int,
+    status: c_int,
+    headers: *const c_char,
+    url: *const c_char,
+    len: c_double,
+) {
+    guarded("fetch head", || {
+        // SAFETY: C passes NUL-terminated strings it frees only after this returns.
+        let (headers, url) = unsafe { (copy_str(headers), copy_str(url)) };
+        let content_length = (len >= 0.0 && len.is_finite()).then_some(len as u64);
+        let status = u16::try_from(status).unwrap_or(0);
+        crate::http::deliver(
+            id as u32,
+            Event::Head {
+                status,
+                headers,
+                url,
+                content_length,
+            },
+        );
+    });
+}
+
+extern "C" fn on_chunk(id: c_int, data: *const u8, len: usize, done: c_int) {
+    guarded("fetch chunk", || {
+        let ev = if done != 0 {
+            Event::End
+        } else if data.is_null() || len == 0 {
+            Event::Chunk(Bytes::new())
+        } else {
+            // SAFETY: C passes `len` readable bytes at `data`, freed only after this returns.
+            let slice = unsafe { std::slice::from_raw_parts(data, len) };
+            Event::Chunk(Bytes::copy_from_slice(slice))
+        };
+        crate::http::deliver(id as u32, ev);
+    });
+}
+
+extern "C" fn on_error(id: c_int, kind: c_int, message: *const c_char) {
+    guarded("fetch error", || {
+        // SAFETY: C passes a NUL-terminated string it frees only after this returns.
+        let message = unsafe { copy_str(message) };
+        let kind = match kind {
+            1 => FailKind::Timeout,
+            2 => FailKind::Aborted,
+            _ => FailKind::Network,
+        };
+        crate::http::deliver(id as u32, Event::Failed(kind, message));
+    });
+}
+
+/// Register the callbacks (idempotent; from any thread, before the first [`start`]). Also links
+/// `csrc/fetch.c`, whose EM_JS code is kept only when Rust calls a defined C function of it.
+pub fn init() {
+    // SAFETY: stores three function pointers that stay valid for the program's life.
+    unsafe { ffi::crossio_fetch_init(on_head, on_chunk, on_error) };
+}
+
+/// Start fetch `id` on the main thread. `headers` holds `name:value\n` lines. `timeout_ms`
+/// ≤ 0: no deadline. The JS side copies everything before this returns. Strings with a NUL
+/// cannot be passed: the caller validated them.
+pub fn start(id: u32, method: &str, url: &str, headers: &str, body: &[u8], timeout_ms: f64) {
+    let (Ok(method), Ok(url), Ok(headers)) = (
+        CString::new(method),
+        CString::new(url),
+        CString::new(headers),
+    ) else {
+        crate::http::deliver(
+            id,
+            Event::Failed(FailKind::Network, "NUL byte in the request".into()),
+        );
+        return;
+    };
+    debug_assert!(super::is_main_browser_thread());
+    // SAFETY: main thread (the caller's contract); every pointer is valid for the call, and
+    // the JS side copies the strings and the body before returning.
+    unsafe {
+        ffi::crossio_fetch_start(
+            id as c_int,
+            method.as_ptr(),
+            url.as_ptr(),
+            headers.as_ptr(),
+            body.as_ptr(),
+            body.len(),
+            timeout_ms,
+        )
+    };
+}
+
+/// Ask for the next body chunk of fetch `id` (main thread). Exactly one [`Event`] follows:
+/// `Chunk`, `End` or `Failed`.
+pub fn read(id: u32) {
+    // SAFETY: main thread (the caller's contract); an unknown id is answered with `Failed`.
+    unsafe { ffi::crossio_fetch_read(id as c_int) };
+}
+
+/// Abort fetch `id` and forget it (main thread); no event for it follows. Unknown ids are ignored.
+pub fn abort(id: u32) {
+    // SAFETY: main thread (the caller's contract); an unknown id is a no-op.
+    unsafe { ffi::crossio_fetch_abort(id as c_int) };
+}
