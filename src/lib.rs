@@ -21,6 +21,7 @@
 //! }
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub use crossio_core::*;
 

@@ -18,6 +18,7 @@
 //! The crate carries its own C/JS glue (compiled with emcc by `build.rs`), including the
 //! `__main_argc_argv` shim that lets a Rust binary link with `-sPROXY_TO_PTHREAD`.
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 #![cfg_attr(not(target_os = "emscripten"), allow(unused))]
 
 #[cfg(target_os = "emscripten")]
@@ -29,6 +30,7 @@ mod pool;
 #[cfg(target_os = "emscripten")]
 mod spawn;
 #[cfg(target_os = "emscripten")]
+#[allow(unsafe_code)] // the only module with FFI and `unsafe`
 mod sys;
 #[cfg(all(target_os = "emscripten", not(target_feature = "atomics")))]
 mod timer;

@@ -8,6 +8,7 @@
 //! Futures returned by the backend may be polled from any executor: work that needs tokio's
 //! context (connecting, timers, the HTTP connection pool) is started on the backend's runtime.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod error;
 mod http;

@@ -93,6 +93,7 @@ impl Transport for NativeBackend {
             .get("sec-websocket-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        LIVE_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         Ok(NativeConnection {
             ws,
             protocol,

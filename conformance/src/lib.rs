@@ -8,6 +8,7 @@
 //! Each case gets a backend and an [`Env`] naming the test server's ports; it returns
 //! `Ok(())` or `Err(reason)`. Cases never rely on a panic to fail, so a browser run reports the
 //! reason and goes on; a panicking case is caught by the runner and reported as failed.
+#![forbid(unsafe_code)]
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -132,6 +133,10 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Transport: ws_cases::ws_close_reason_over_123_bytes_is_invalid_input,
         Transport: ws_cases::ws_send_after_close_is_closed,
         Transport: ws_cases::ws_message_over_max_size_is_capacity,
+        Transport: ws_cases::ws_send_after_server_close_is_closed,
+        Transport: ws_cases::ws_slow_reader_is_bounded,
+        Transport: ws_cases::ws_32mib_through_split_halves_with_back_pressure,
+        Transport: ws_cases::ws_50_connections_x_100_messages_leave_nothing_alive,
         Http: http_cases::http_get_text,
         Http: http_cases::http_post_echoes_body,
         Http: http_cases::http_put_echoes_body,

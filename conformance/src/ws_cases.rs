@@ -402,3 +402,136 @@ pub async fn ws_message_over_max_size_is_capacity<B: Backend>(b: B, e: Env) -> C
     expect_kind(r, ErrorKind::Capacity, "4 KiB message with a 1 KiB limit")?;
     Ok(())
 }
+
+/// Live WebSocket resources of the backend: natively the open connections; in the browser the
+/// sockets plus their callback registrations.
+fn live_sockets() -> usize {
+    #[cfg(target_os = "emscripten")]
+    return crossio_emscripten::page::live_sockets()
+        + crossio_emscripten::page::live_socket_callbacks();
+    #[cfg(not(target_os = "emscripten"))]
+    crossio_native::live_connections()
+}
+
+pub async fn ws_50_connections_x_100_messages_leave_nothing_alive<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let handles: Vec<_> = (0..50)
+        .map(|i| {
+            let (b2, e2) = (b.clone(), e.clone());
+            b.spawn(async move {
+                let mut c = open(&b2, &e2.ws("/echo")).await?;
+                for j in 0..100 {
+                    c.feed(Message::text(format!("{i}/{j}")))
+                        .await
+                        .ctx("feeding")?;
+                }
+                c.flush().await.ctx("flushing")?;
+                for j in 0..100 {
+                    ensure_eq!(recv(&b2, &mut c).await?, Message::text(format!("{i}/{j}")));
+                }
+                c.close().await.ctx("closing")?;
+                match recv(&b2, &mut c).await? {
+                    Message::Close(_) => Ok(()),
+                    other => Err(format!(
+                        "connection {i}: expected the close answer, got {other:?}"
+                    )),
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.map_err(|e| e.to_string())??;
+    }
+    // Sockets are released asynchronously (on the browser's main thread): allow a moment.
+    let start = Instant::now();
+    while live_sockets() != 0 && start.elapsed() < Duration::from_secs(5) {
+        b.sleep(Duration::from_millis(20)).await;
+    }
+    ensure_eq!(live_sockets(), 0);
+    Ok(())
+}
+
+/// A reader that stops reading: natively TCP flow control holds the peer back and every message
+/// arrives; browsers push without back-pressure, so there the connection fails with `Capacity`
+/// once `max_queued_bytes` would be passed, instead of growing memory.
+pub async fn ws_slow_reader_is_bounded<B: Backend>(b: B, e: Env) -> CaseResult {
+    let opts = ConnectOptions::new()
+        .max_message_size(20_000)
+        .max_queued_bytes(200_000);
+    let mut c = b
+        .connect(&e.ws("/send?n=200&size=10000"), opts)
+        .await
+        .ctx("connecting")?;
+    b.sleep(Duration::from_millis(1000)).await;
+    let mut got = 0;
+    loop {
+        match b.timeout(RECV_DEADLINE, c.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                ensure!(
+                    t.starts_with(&format!("{got}.")),
+                    "message {got} was {:?}",
+                    &t[..10.min(t.len())]
+                );
+                got += 1;
+            }
+            Ok(Some(Ok(Message::Close(Some(f))))) if !cfg!(target_os = "emscripten") => {
+                ensure_eq!(f.code(), 1000);
+                ensure_eq!(got, 200);
+                return Ok(());
+            }
+            Ok(Some(Err(err))) if cfg!(target_os = "emscripten") => {
+                ensure_eq!(err.kind(), ErrorKind::Capacity);
+                ensure!(
+                    got <= 20,
+                    "{got} messages of 10 kB passed a 200 kB queue bound"
+                );
+                return Ok(());
+            }
+            other => return Err(format!("after {got} messages: {other:?}")),
+        }
+    }
+}
+
+pub async fn ws_32mib_through_split_halves_with_back_pressure<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let c = open(&b, &e.ws("/echo")).await?;
+    let (mut sink, mut stream) = c.split();
+    let writer = b.spawn(async move {
+        for i in 0..32u8 {
+            sink.send(Message::binary(vec![i; 1 << 20]))
+                .await
+                .ctx("sending")?;
+        }
+        Ok::<_, String>(sink)
+    });
+    for i in 0..32u8 {
+        match b.timeout(RECV_DEADLINE, stream.next()).await {
+            Ok(Some(Ok(Message::Binary(d)))) => {
+                ensure_eq!(d.len(), 1 << 20);
+                ensure!(d.iter().all(|&x| x == i), "MiB {i} is corrupt");
+            }
+            other => return Err(format!("MiB {i}: {other:?}")),
+        }
+    }
+    let mut sink = writer.await.map_err(|e| e.to_string())??;
+    sink.close().await.ctx("closing")?;
+    Ok(())
+}
+
+pub async fn ws_send_after_server_close_is_closed<B: Backend>(b: B, e: Env) -> CaseResult {
+    let mut c = open(&b, &e.ws("/close?code=4002&reason=gone")).await?;
+    match recv(&b, &mut c).await? {
+        Message::Close(Some(f)) => ensure_eq!(f.code(), 4002),
+        other => return Err(format!("expected the server's close, got {other:?}")),
+    }
+    expect_kind(
+        c.send(Message::text("late")).await,
+        ErrorKind::Closed,
+        "send after the server closed",
+    )?;
+    Ok(())
+}

@@ -38,7 +38,9 @@ mod native {
 
     pub fn main() {
         heartbeat();
-        let args = Arguments::from_args();
+        let mut args = Arguments::from_args();
+        // One case at a time, as in the browser: some cases check process-wide counters.
+        args.test_threads.get_or_insert(1);
         // Several cases panic on purpose; print one line per panic instead of a backtrace.
         std::panic::set_hook(Box::new(|info| {
             let msg = crossio_core::panic_message(info.payload());

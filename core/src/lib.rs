@@ -26,6 +26,7 @@
 //! What *must* be `!Send` (a future holding `Rc`, a JS handle) goes through
 //! [`Spawner::spawn_local`], which builds the future on the executor thread that runs it.
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod block;
 pub mod error;
