@@ -27,7 +27,7 @@ exec 4> "$FIFO"   # the server runs until this descriptor closes
 stop_server() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK" "$NATIVE"; }
 trap stop_server EXIT
 for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
-QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d" % (d["http_port"], d["ws_port"], d["closed_port"]))' "$WORK/ports.json")
+QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d&fault=%d" % (d["http_port"], d["ws_port"], d["closed_port"], d["fault_port"]))' "$WORK/ports.json")
 say "test server: $(cat "$WORK/ports.json")"
 
 mkdir -p target/browser-logs

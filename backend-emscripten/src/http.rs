@@ -137,6 +137,14 @@ pub(crate) fn deliver(id: u32, event: Event) {
                         ErrorKind::Cancelled,
                         format!("request to {url}: aborted ({message})"),
                     ),
+                    // After the head, a network failure cut the body short: like natively,
+                    // that is an HTTP-level failure, not a failure to connect.
+                    FailKind::Network if s.head_seen => Error::new(
+                        ErrorKind::Http,
+                        format!(
+                            "request to {url}: the body was cut short by a network error ({message})"
+                        ),
+                    ),
                     FailKind::Network => Error::new(
                         ErrorKind::Connect,
                         format!(

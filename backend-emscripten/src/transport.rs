@@ -385,6 +385,15 @@ impl Stream for EmscriptenConnection {
                     )))
                 } else if code == 1005 {
                     Ok(Message::Close(None))
+                } else if !received_code_is_legal(code) {
+                    Err(Error::new(
+                        ErrorKind::Protocol,
+                        format!(
+                            "receiving from {}: the peer closed with code {code}, which RFC 6455 \
+                             does not allow on the wire",
+                            lock(&self.shared).url
+                        ),
+                    ))
                 } else {
                     Ok(Message::Close(Some(CloseFrame::received(code, reason))))
                 }
@@ -429,6 +438,11 @@ fn arm_drain_poll(id: u64, shared: Arc<Mutex<Shared>>) {
             }
         }),
     );
+}
+
+/// Close codes a peer may send (RFC 6455 §7.4): browsers pass others through unchecked.
+fn received_code_is_legal(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 impl EmscriptenConnection {

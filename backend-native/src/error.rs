@@ -29,11 +29,25 @@ pub(crate) fn ws_io(what: &str, e: WsError) -> Error {
         WsError::Capacity(CapacityError::MessageTooLong { .. }) => ErrorKind::Capacity,
         WsError::Capacity(_) => ErrorKind::Capacity,
         WsError::Protocol(_) | WsError::Utf8(_) | WsError::AttackAttempt => ErrorKind::Protocol,
+        // The peer vanished (reset, broken pipe, EOF mid-frame): the connection is lost, as a
+        // browser reports it (close code 1006).
+        WsError::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            ErrorKind::Closed
+        }
         WsError::Io(_) => ErrorKind::Io,
         _ => ErrorKind::Protocol,
     };
     let msg = match (&e, kind) {
-        (WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake), _) => {
+        (WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake), _)
+        | (WsError::Io(_), ErrorKind::Closed) => {
             format!("{what}: the peer dropped the connection without a close frame (1006)")
         }
         (_, ErrorKind::Closed) => format!("{what}: the WebSocket connection is closed"),
@@ -44,21 +58,25 @@ pub(crate) fn ws_io(what: &str, e: WsError) -> Error {
 
 /// Map a reqwest error for a request to `url`.
 pub(crate) fn http(url: &str, e: reqwest::Error) -> Error {
+    // A failure before any response head (refused, reset, unparsable status line) is a
+    // `Connect` error, as browsers report it; a failure after the head is `Http`.
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_redirect() {
         ErrorKind::Http
-    } else if e.is_connect() {
+    } else if e.is_connect() || e.is_request() {
         ErrorKind::Connect
     } else if e.is_builder() {
         ErrorKind::InvalidInput
-    } else if e.is_body() || e.is_decode() || e.is_request() {
+    } else if e.is_body() || e.is_decode() {
         ErrorKind::Http
     } else {
         ErrorKind::Io
     };
     let msg = if e.is_redirect() {
         format!("request to {url}: too many redirects")
+    } else if e.is_request() && !e.is_timeout() {
+        format!("request to {url}: the connection failed before a response arrived")
     } else {
         format!("request to {url}")
     };

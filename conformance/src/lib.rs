@@ -20,10 +20,13 @@ use futures_util::FutureExt;
 
 pub mod bench;
 mod check;
+mod fault_cases;
 mod http_cases;
 mod spawn_cases;
 mod ws_cases;
 
+#[cfg(not(target_os = "emscripten"))]
+pub mod faults;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
 
@@ -36,6 +39,8 @@ pub struct Env {
     pub ws_port: u16,
     /// A port on 127.0.0.1 where nothing listens (connections are refused).
     pub closed_port: u16,
+    /// Port of the fault server on 127.0.0.1 (misbehaving HTTP and WebSocket peers).
+    pub fault_port: u16,
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
@@ -45,6 +50,16 @@ impl Env {
     /// `http://127.0.0.1:{http_port}{path}`
     pub fn http(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.http_port)
+    }
+
+    /// `http://127.0.0.1:{fault_port}{path}`
+    pub fn fault_http(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.fault_port)
+    }
+
+    /// `ws://127.0.0.1:{fault_port}{path}`
+    pub fn fault_ws(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.fault_port)
     }
 
     /// `ws://127.0.0.1:{ws_port}{path}`
@@ -160,6 +175,23 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_dropped_requests_are_aborted,
         Http: http_cases::http_slow_read_64mib_is_bounded,
         Http: http_cases::http_forbidden_header_in_browsers_is_unsupported,
+        Http: fault_cases::fault_http_reset_before_response_is_connect_error,
+        Http: fault_cases::fault_http_bad_status_line_is_connect_error,
+        Http: fault_cases::fault_http_body_shorter_than_content_length_is_http_error,
+        Http: fault_cases::fault_http_chunked_body_without_last_chunk_is_http_error,
+        Http: fault_cases::fault_http_connection_closed_mid_chunk_is_http_error,
+        Http: fault_cases::fault_http_stall_before_head_is_timeout,
+        Http: fault_cases::fault_http_stall_mid_body_is_timeout,
+        Http: fault_cases::fault_http_redirect_loop_fails,
+        Http: fault_cases::fault_http_64kib_of_response_headers_are_read,
+        Transport: fault_cases::fault_ws_invalid_utf8_text_fails_the_connection,
+        Transport: fault_cases::fault_ws_reserved_opcode_fails_the_connection,
+        Transport: fault_cases::fault_ws_illegal_close_code_fails_the_connection,
+        Transport: fault_cases::fault_ws_legal_close_codes_are_surfaced,
+        Transport: fault_cases::fault_ws_ping_flood_is_absorbed,
+        Transport: fault_cases::fault_ws_reset_after_a_message_is_closed,
+        Transport: fault_cases::fault_ws_handshake_refused_is_connect_error,
+        Transport: fault_cases::fault_ws_dropped_before_handshake_is_connect_error,
     ]
 }
 

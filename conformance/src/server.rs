@@ -53,6 +53,8 @@ pub struct TestServer {
     pub http_port: u16,
     /// Port of the WebSocket endpoints.
     pub ws_port: u16,
+    /// Port of the fault server (see [`crate::faults`]).
+    pub fault_port: u16,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -70,13 +72,15 @@ impl TestServer {
             .enable_all()
             .thread_name("crossio-testserver")
             .build()?;
-        let (http, ws) = rt.block_on(async {
+        let (http, ws, faults) = rt.block_on(async {
             let http = TcpListener::bind(("127.0.0.1", http_port)).await?;
             let ws = TcpListener::bind(("127.0.0.1", ws_port)).await?;
-            Ok::<_, std::io::Error>((http, ws))
+            let faults = TcpListener::bind(("127.0.0.1", 0)).await?;
+            Ok::<_, std::io::Error>((http, ws, faults))
         })?;
         let http_port = http.local_addr()?.port();
         let ws_port = ws.local_addr()?.port();
+        let fault_port = faults.local_addr()?.port();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("crossio-testserver".into())
@@ -84,6 +88,7 @@ impl TestServer {
                 rt.block_on(async move {
                     tokio::spawn(accept_http(http));
                     tokio::spawn(accept_ws(ws));
+                    tokio::spawn(crate::faults::accept_faults(faults));
                     let _ = stop_rx.await;
                 });
                 rt.shutdown_background();
@@ -91,6 +96,7 @@ impl TestServer {
         Ok(TestServer {
             http_port,
             ws_port,
+            fault_port,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -109,8 +115,8 @@ impl TestServer {
     /// The one-line JSON the server binary prints on start.
     pub fn ports_json(&self) -> String {
         format!(
-            "{{\"http_port\":{},\"ws_port\":{}}}",
-            self.http_port, self.ws_port
+            "{{\"http_port\":{},\"ws_port\":{},\"fault_port\":{}}}",
+            self.http_port, self.ws_port, self.fault_port
         )
     }
 }

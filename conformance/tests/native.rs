@@ -58,6 +58,7 @@ mod native {
         let env = Env {
             http_port: server.http_port,
             ws_port: server.ws_port,
+            fault_port: server.fault_port,
             closed_port,
             heartbeat,
         };

@@ -70,6 +70,7 @@ impl Request {
     /// Wrap an existing [`http::Request`]; its URI must be an absolute `http`/`https` URL.
     pub fn from_http(request: http::Request<Bytes>, options: RequestOptions) -> Result<Self> {
         parse_http_url(&request.uri().to_string())?;
+        validate_body(request.method(), request.body())?;
         validate_options(&options)?;
         Ok(Request {
             inner: request,
@@ -106,6 +107,16 @@ impl Request {
     pub fn into_parts(self) -> (http::Request<Bytes>, RequestOptions) {
         (self.inner, self.options)
     }
+}
+
+/// GET and HEAD carry no body (browsers refuse to send one); refuse it everywhere.
+fn validate_body(method: &Method, body: &Bytes) -> Result<()> {
+    if (method == Method::GET || method == Method::HEAD) && !body.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "a {method} request cannot have a body"
+        )));
+    }
+    Ok(())
 }
 
 fn validate_options(o: &RequestOptions) -> Result<()> {
@@ -192,6 +203,7 @@ impl RequestBuilder {
             Error::invalid_input(format!("invalid HTTP method {:?}", self.method)).with_source(e)
         })?;
         let url = parse_http_url(&self.url)?;
+        validate_body(&method, &self.body)?;
         let mut req = http::Request::builder()
             .method(method)
             .uri(url.as_str())

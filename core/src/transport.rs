@@ -113,6 +113,9 @@ pub fn validate_close(code: u16, reason: &str) -> Result<()> {
             "close code {code} cannot be sent: use 1000 or 3000-4999"
         )));
     }
+    if reason.contains('\0') {
+        return Err(Error::invalid_input("close reason must not contain NUL"));
+    }
     if reason.len() > MAX_CLOSE_REASON_BYTES {
         return Err(Error::invalid_input(format!(
             "close reason is {} bytes; at most {MAX_CLOSE_REASON_BYTES} are allowed",
@@ -160,6 +163,10 @@ impl ConnectOptions {
                 .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
         if !valid && self.invalid.is_none() {
             self.invalid = Some(format!("invalid subprotocol {p:?}"));
+        }
+        if self.subprotocols.contains(&p) && self.invalid.is_none() {
+            // Browsers throw for a repeated protocol; refuse it everywhere.
+            self.invalid = Some(format!("subprotocol {p:?} offered twice"));
         }
         self.subprotocols.push(p);
         self
@@ -357,6 +364,7 @@ mod tests {
         );
         // 62 two-byte characters = 124 bytes.
         assert!(CloseFrame::new(1000, "é".repeat(62)).is_err());
+        assert!(CloseFrame::new(1000, "a\0b").is_err());
     }
 
     #[test]
@@ -395,6 +403,13 @@ mod tests {
                 .is_err()
         );
         assert!(ConnectOptions::new().subprotocol("a b").validate().is_err());
+        assert!(
+            ConnectOptions::new()
+                .subprotocol("a")
+                .subprotocol("a")
+                .validate()
+                .is_err()
+        );
         assert!(
             ConnectOptions::new()
                 .connect_timeout(Duration::ZERO)

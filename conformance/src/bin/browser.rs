@@ -1,6 +1,6 @@
 //! The conformance suite in a browser (wasm32-unknown-emscripten).
 //!
-//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R` (emrun turns the query into
+//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F` (emrun turns the query into
 //! `argv`). It prints `pending on emscripten: …` for cases whose backend part is not built yet,
 //! then `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line, and
 //! `N passed, N failed`, then exits with 0 or 1.
@@ -14,6 +14,7 @@ fn main() {
     let mut http_port = 0;
     let mut ws_port = 0;
     let mut closed_port = 0;
+    let mut fault_port = 0;
     let mut filter = String::new();
     for arg in std::env::args().skip(1) {
         let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -21,6 +22,7 @@ fn main() {
             "http" => http_port = v.parse().unwrap_or(0),
             "ws" => ws_port = v.parse().unwrap_or(0),
             "closed" => closed_port = v.parse().unwrap_or(0),
+            "fault" => fault_port = v.parse().unwrap_or(0),
             "filter" => filter = v.to_owned(),
             _ => {}
         }
@@ -29,8 +31,8 @@ fn main() {
         "crossio browser runner: mode={}",
         if WORKER_MODE { "worker" } else { "main-thread" }
     );
-    if http_port == 0 || ws_port == 0 || closed_port == 0 {
-        println!("missing ports: open the page with ?http=P&ws=Q&closed=R");
+    if http_port == 0 || ws_port == 0 || closed_port == 0 || fault_port == 0 {
+        println!("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F");
         println!("0 passed, 1 failed");
         page::exit(1);
         return;
@@ -54,6 +56,7 @@ fn main() {
     let env = Env {
         http_port,
         ws_port,
+        fault_port,
         closed_port,
         heartbeat: page::heartbeat,
     };

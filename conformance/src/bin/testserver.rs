@@ -30,8 +30,8 @@ fn main() {
         .map(|a| a.port())
         .unwrap_or(9);
     println!(
-        "{{\"http_port\":{},\"ws_port\":{},\"closed_port\":{closed}}}",
-        server.http_port, server.ws_port
+        "{{\"http_port\":{},\"ws_port\":{},\"fault_port\":{},\"closed_port\":{closed}}}",
+        server.http_port, server.ws_port, server.fault_port
     );
     // Run until stdin reaches EOF (the parent went away) or we are killed.
     let mut sink = Vec::new();

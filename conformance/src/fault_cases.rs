@@ -1,0 +1,282 @@
+//! Fault cases: misbehaving peers from the fault server. Each asserts the error kind.
+//!
+//! Where a browser reports a fault differently from native code, the case asserts the
+//! browser's typed behaviour explicitly (see the README's target table):
+//! - every failure before a response head is `Connect` (fetch() says only "network error");
+//! - a WebSocket protocol violation by the server makes the browser fail the connection with
+//!   the abnormal closure 1006, which crossio reports as `Closed`; natively it is `Protocol`
+//!   (for an illegal close code, tungstenite's answering close 1002).
+
+use std::time::{Duration, Instant};
+
+use crossio_core::{Backend, ConnectOptions, ErrorKind, Message, Request, StatusCode};
+use futures_util::StreamExt;
+
+use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
+use crate::{CaseResult, Env};
+
+const BROWSER: bool = cfg!(target_os = "emscripten");
+
+async fn get<B: Backend>(
+    b: &B,
+    url: &str,
+    timeout: Option<Duration>,
+) -> crossio_core::Result<crossio_core::Response> {
+    let mut r = Request::get(url);
+    if let Some(t) = timeout {
+        r = r.timeout(t);
+    }
+    b.send(r.build()?).await
+}
+
+/// The response head arrives; reading the body fails with `kind`.
+async fn body_fails<B: Backend>(
+    b: &B,
+    url: &str,
+    timeout: Option<Duration>,
+    kind: ErrorKind,
+) -> CaseResult {
+    let resp = get(b, url, timeout).await.ctx("the head should arrive")?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    let err = expect_kind(resp.bytes().await, kind, url)?;
+    ensure!(
+        err.to_string().contains(url),
+        "error does not name the URL: {err}"
+    );
+    Ok(())
+}
+
+pub async fn fault_http_reset_before_response_is_connect_error<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let url = e.fault_http("/http/reset");
+    expect_kind(get(&b, &url, None).await, ErrorKind::Connect, &url)?;
+    Ok(())
+}
+
+pub async fn fault_http_bad_status_line_is_connect_error<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_http("/http/bad-status");
+    expect_kind(get(&b, &url, None).await, ErrorKind::Connect, &url)?;
+    Ok(())
+}
+
+pub async fn fault_http_body_shorter_than_content_length_is_http_error<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    body_fails(&b, &e.fault_http("/http/short-body"), None, ErrorKind::Http).await
+}
+
+pub async fn fault_http_chunked_body_without_last_chunk_is_http_error<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    body_fails(
+        &b,
+        &e.fault_http("/http/truncated-chunked"),
+        None,
+        ErrorKind::Http,
+    )
+    .await
+}
+
+pub async fn fault_http_connection_closed_mid_chunk_is_http_error<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    body_fails(
+        &b,
+        &e.fault_http("/http/cut-mid-chunk"),
+        None,
+        ErrorKind::Http,
+    )
+    .await
+}
+
+pub async fn fault_http_stall_before_head_is_timeout<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_http("/http/stall-head");
+    let start = Instant::now();
+    expect_kind(
+        get(&b, &url, Some(Duration::from_millis(300))).await,
+        ErrorKind::Timeout,
+        &url,
+    )?;
+    ensure!(
+        start.elapsed() < Duration::from_secs(5),
+        "timeout took {:?}",
+        start.elapsed()
+    );
+    Ok(())
+}
+
+pub async fn fault_http_stall_mid_body_is_timeout<B: Backend>(b: B, e: Env) -> CaseResult {
+    let start = Instant::now();
+    body_fails(
+        &b,
+        &e.fault_http("/http/stall-body"),
+        Some(Duration::from_millis(500)),
+        ErrorKind::Timeout,
+    )
+    .await?;
+    ensure!(
+        start.elapsed() < Duration::from_secs(5),
+        "timeout took {:?}",
+        start.elapsed()
+    );
+    Ok(())
+}
+
+pub async fn fault_http_redirect_loop_fails<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_http("/http/redirect-loop");
+    let kind = if BROWSER {
+        ErrorKind::Connect
+    } else {
+        ErrorKind::Http
+    };
+    expect_kind(get(&b, &url, None).await, kind, &url)?;
+    Ok(())
+}
+
+pub async fn fault_http_64kib_of_response_headers_are_read<B: Backend>(b: B, e: Env) -> CaseResult {
+    let resp = get(&b, &e.fault_http("/http/huge-headers"), None)
+        .await
+        .ctx("64 KiB of headers")?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    let big: Vec<_> = resp
+        .headers()
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("x-big-"))
+        .collect();
+    ensure_eq!(big.len(), 64);
+    ensure!(
+        big.iter().all(|(_, v)| v.len() == 1000),
+        "a 1000-byte header lost bytes"
+    );
+    ensure_eq!(resp.text().await.ctx("body")?, "ok");
+    Ok(())
+}
+
+async fn ws_error_after_open<B: Backend>(b: &B, url: &str) -> Result<crossio_core::Error, String> {
+    let mut c = b.connect(url, ConnectOptions::new()).await.ctx(url)?;
+    match b.timeout(Duration::from_secs(10), c.next()).await {
+        Ok(Some(Err(e))) => Ok(e),
+        other => Err(format!("{url}: expected an error, got {other:?}")),
+    }
+}
+
+pub async fn fault_ws_invalid_utf8_text_fails_the_connection<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let err = ws_error_after_open(&b, &e.fault_ws("/ws/invalid-utf8")).await?;
+    ensure_eq!(
+        err.kind(),
+        if BROWSER {
+            ErrorKind::Closed
+        } else {
+            ErrorKind::Protocol
+        }
+    );
+    Ok(())
+}
+
+pub async fn fault_ws_reserved_opcode_fails_the_connection<B: Backend>(b: B, e: Env) -> CaseResult {
+    let err = ws_error_after_open(&b, &e.fault_ws("/ws/reserved-opcode")).await?;
+    ensure_eq!(
+        err.kind(),
+        if BROWSER {
+            ErrorKind::Closed
+        } else {
+            ErrorKind::Protocol
+        }
+    );
+    Ok(())
+}
+
+/// A close code a peer may not send: in the browser crossio fails the stream with `Protocol`
+/// (browsers pass such codes through); tungstenite answers with 1002 "protocol error" and
+/// reports that close frame.
+pub async fn fault_ws_illegal_close_code_fails_the_connection<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    for code in [0u16, 999, 1004, 2000, 5000] {
+        let url = e.fault_ws(&format!("/ws/close-code?code={code}"));
+        let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
+        match (BROWSER, b.timeout(Duration::from_secs(10), c.next()).await) {
+            (true, Ok(Some(Err(err)))) => ensure_eq!(err.kind(), ErrorKind::Protocol),
+            (false, Ok(Some(Ok(Message::Close(Some(f)))))) => ensure_eq!(f.code(), 1002),
+            (_, other) => return Err(format!("illegal close code {code}: {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+pub async fn fault_ws_legal_close_codes_are_surfaced<B: Backend>(b: B, e: Env) -> CaseResult {
+    for code in [
+        1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999,
+    ] {
+        let url = e.fault_ws(&format!("/ws/close-code?code={code}"));
+        let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
+        match b.timeout(Duration::from_secs(10), c.next()).await {
+            Ok(Some(Ok(Message::Close(Some(f))))) => {
+                ensure_eq!(f.code(), code);
+                ensure_eq!(f.reason(), "r");
+            }
+            other => return Err(format!("close code {code}: {other:?}")),
+        }
+    }
+    Ok(())
+}
+
+pub async fn fault_ws_ping_flood_is_absorbed<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_ws("/ws/ping-flood");
+    let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
+    match b.timeout(Duration::from_secs(20), c.next()).await {
+        Ok(Some(Ok(m))) => ensure_eq!(m, Message::text("after-pings")),
+        other => return Err(format!("after 10 000 pings: {other:?}")),
+    }
+    Ok(())
+}
+
+pub async fn fault_ws_reset_after_a_message_is_closed<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_ws("/ws/reset");
+    let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
+    match b.timeout(Duration::from_secs(10), c.next()).await {
+        Ok(Some(Ok(m))) => ensure_eq!(m, Message::text("hello")),
+        other => return Err(format!("the message before the reset: {other:?}")),
+    }
+    match b.timeout(Duration::from_secs(10), c.next()).await {
+        Ok(Some(Err(err))) => ensure_eq!(err.kind(), ErrorKind::Closed),
+        other => return Err(format!("after the reset: {other:?}")),
+    }
+    ensure!(
+        c.next().await.is_none(),
+        "the stream goes on after the failure"
+    );
+    Ok(())
+}
+
+pub async fn fault_ws_handshake_refused_is_connect_error<B: Backend>(b: B, e: Env) -> CaseResult {
+    let url = e.fault_ws("/ws/refuse");
+    expect_kind(
+        b.connect(&url, ConnectOptions::new()).await.map(|_| ()),
+        ErrorKind::Connect,
+        &url,
+    )?;
+    Ok(())
+}
+
+pub async fn fault_ws_dropped_before_handshake_is_connect_error<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let url = e.fault_ws("/ws/drop");
+    expect_kind(
+        b.connect(&url, ConnectOptions::new()).await.map(|_| ()),
+        ErrorKind::Connect,
+        &url,
+    )?;
+    Ok(())
+}
