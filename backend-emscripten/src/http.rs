@@ -341,6 +341,12 @@ impl Http for EmscriptenBackend {
             .options()
             .timeout
             .map_or(0.0, |t| (t.as_secs_f64() * 1000.0).max(1.0));
+        // A browser timer cannot wait longer than ~24.8 days: treat such a deadline as none.
+        let timeout_ms = if timeout_ms > sys::MAX_TIMER_MS {
+            0.0
+        } else {
+            timeout_ms
+        };
         let is_head = request.method() == http::Method::HEAD;
         sys::fetch::init();
 

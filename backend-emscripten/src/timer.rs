@@ -45,6 +45,7 @@ impl BrowserSleep {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         // Round up: a browser timer may fire up to a millisecond early by `Instant`'s clock.
+        // `set_timeout` clamps very long delays; `poll` re-arms until the deadline.
         let ms = (remaining.as_secs_f64() * 1000.0).ceil();
         let s2 = shared.clone();
         let id = sys::set_timeout(

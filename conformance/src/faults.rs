@@ -123,7 +123,8 @@ async fn serve(mut s: TcpStream) -> std::io::Result<()> {
         "/http/reset" => reset(s),
         "/http/bad-status" => {
             // Not HTTP at all (Chromium reads "HTTP/1.1 abc" leniently as a 200).
-            s.write_all(b"SMTP ready\r\nnot an http response\r\n\r\n").await?;
+            s.write_all(b"SMTP ready\r\nnot an http response\r\n\r\n")
+                .await?;
         }
         "/http/short-body" => {
             let head = format!(

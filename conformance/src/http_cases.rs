@@ -320,7 +320,7 @@ pub async fn http_invalid_method_is_invalid_input<B: Backend>(_b: B, e: Env) -> 
 }
 
 /// Fetches the backend still tracks (emscripten only; `None` natively).
-fn live_fetches() -> Option<usize> {
+pub(crate) fn live_fetches() -> Option<usize> {
     #[cfg(target_os = "emscripten")]
     return Some(crossio_emscripten::page::live_fetches());
     #[cfg(not(target_os = "emscripten"))]

@@ -18,7 +18,9 @@ use std::time::Duration;
 use crossio_core::Backend;
 use futures_util::FutureExt;
 
+mod bad_input_cases;
 pub mod bench;
+mod cancel_cases;
 mod check;
 mod fault_cases;
 mod http_cases;
@@ -192,6 +194,29 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Transport: fault_cases::fault_ws_reset_after_a_message_is_closed,
         Transport: fault_cases::fault_ws_handshake_refused_is_connect_error,
         Transport: fault_cases::fault_ws_dropped_before_handshake_is_connect_error,
+        Transport: bad_input_cases::bad_ws_close_reason_with_nul_is_invalid_input,
+        Transport: bad_input_cases::bad_ws_duplicate_subprotocols_are_invalid_input,
+        Transport: bad_input_cases::bad_ws_double_close_is_closed,
+        Transport: bad_input_cases::bad_ws_recv_after_close_ends_the_stream,
+        Transport: bad_input_cases::bad_ws_tiny_connect_timeout_is_timeout,
+        Transport: bad_input_cases::bad_ws_huge_limits_are_accepted,
+        Transport: bad_input_cases::bad_send_into_split_sink_after_close_is_closed,
+        Transport: bad_input_cases::bad_no_subprotocol_offered_gives_none,
+        Http: bad_input_cases::bad_http_get_with_body_is_invalid_input,
+        Http: bad_input_cases::bad_http_url_with_credentials_is_invalid_input,
+        Http: bad_input_cases::bad_http_zero_timeout_is_invalid_input,
+        Http: bad_input_cases::bad_http_tiny_timeout_is_timeout,
+        Http: bad_input_cases::bad_http_huge_timeout_is_accepted,
+        Spawn: bad_input_cases::bad_spawn_huge_durations_do_not_overflow,
+        Spawn: bad_input_cases::bad_zero_pool_size_is_invalid_input,
+        Spawn: bad_input_cases::bad_join_after_abort_of_finished_task_is_its_value,
+        Spawn: bad_input_cases::bad_dropped_spawn_blocking_handle_still_runs_the_job,
+        Transport: cancel_cases::cancel_connect_mid_handshake_frees_the_socket,
+        Transport: cancel_cases::cancel_recv_loses_no_message,
+        Transport: cancel_cases::cancel_task_holding_a_connection_frees_it,
+        Http: cancel_cases::cancel_fetch_and_body_reads_free_everything,
+        Spawn: cancel_cases::cancel_sleeps_and_timeouts_leave_the_executor_healthy,
+        Transport: cancel_cases::cancel_sink_send_midway_keeps_order,
     ]
 }
 

@@ -405,7 +405,7 @@ pub async fn ws_message_over_max_size_is_capacity<B: Backend>(b: B, e: Env) -> C
 
 /// Live WebSocket resources of the backend: natively the open connections; in the browser the
 /// sockets plus their callback registrations.
-fn live_sockets() -> usize {
+pub(crate) fn live_sockets() -> usize {
     #[cfg(target_os = "emscripten")]
     return crossio_emscripten::page::live_sockets()
         + crossio_emscripten::page::live_socket_callbacks();

@@ -237,6 +237,12 @@ pub fn parse_http_url(url: &str) -> Result<url::Url> {
             "HTTP URL {url:?} has no host"
         )));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // fetch() refuses URLs with credentials; refuse them everywhere (use a header).
+        return Err(Error::invalid_input(format!(
+            "HTTP URL {url:?} carries credentials: send an Authorization header instead"
+        )));
+    }
     Ok(parsed)
 }
 
@@ -445,6 +451,8 @@ mod tests {
             Request::get("http://127.0.0.1/")
                 .timeout(Duration::ZERO)
                 .build(),
+            Request::get("http://127.0.0.1/").body("x").build(),
+            Request::get("http://user:pw@127.0.0.1/").build(),
         ];
         for c in cases {
             assert_eq!(c.unwrap_err().kind(), ErrorKind::InvalidInput);

@@ -412,6 +412,13 @@ mod tests {
         );
         assert!(
             ConnectOptions::new()
+                .subprotocol("a")
+                .subprotocol("a")
+                .validate()
+                .is_err()
+        );
+        assert!(
+            ConnectOptions::new()
                 .connect_timeout(Duration::ZERO)
                 .validate()
                 .is_err()

@@ -152,7 +152,7 @@ mod timers {
         let id = unsafe {
             ffi::emscripten_set_timeout(
                 timeout_trampoline,
-                ms.max(0.0),
+                ms.clamp(0.0, MAX_TIMER_MS),
                 key as usize as *mut c_void,
             )
         };
@@ -174,6 +174,10 @@ mod timers {
 pub use timers::set_timeout;
 #[cfg(not(target_feature = "atomics"))]
 pub use timers::{TimerId, clear_timeout};
+
+/// The longest delay a browser timer honours (2^31 - 1 ms, about 24.8 days); a longer one
+/// fires at once. [`set_timeout`] clamps to it: callers that need longer re-arm.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 type MainFn = Box<dyn FnOnce() + Send>;
 
