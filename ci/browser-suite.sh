@@ -14,21 +14,16 @@ JS=$(bash ci/build-browser.sh "$FLAVOR" "$MODE")
 # shellcheck disable=SC1090
 source "$(bash ci/em-env.sh "$FLAVOR")"
 
-cargo build -q -p crossio-conformance --bin crossio-testserver
-NATIVE=$(mktemp); trap 'rm -f "$NATIVE"' EXIT
+NATIVE=$(mktemp); WORK=$(mktemp -d)
+# shellcheck source=ci/testserver.sh
+source ci/testserver.sh
+trap 'stop_testserver; rm -rf "$NATIVE" "$WORK"' EXIT
 cargo test -q -p crossio-conformance --test conformance -- --list 2>/dev/null \
   | sed -nE 's/^([A-Za-z0-9_]+): test$/\1/p' | sort > "$NATIVE"
 [ -s "$NATIVE" ] || { say "could not list the native cases"; exit 1; }
-
-WORK=$(mktemp -d); FIFO="$WORK/stdin"; mkfifo "$FIFO"
-target/debug/crossio-testserver < "$FIFO" > "$WORK/ports.json" &
-SERVER_PID=$!
-exec 4> "$FIFO"   # the server runs until this descriptor closes
-stop_server() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK" "$NATIVE"; }
-trap stop_server EXIT
-for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
-QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d&fault=%d" % (d["http_port"], d["ws_port"], d["closed_port"], d["fault_port"]))' "$WORK/ports.json")
-say "test server: $(cat "$WORK/ports.json")"
+start_testserver
+QUERY=$TESTSERVER_QUERY
+say "test server: $TESTSERVER_JSON"
 
 mkdir -p target/browser-logs
 status=0

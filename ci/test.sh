@@ -2,7 +2,8 @@
 # Every check of the project, on a fresh machine too: installs what is missing (Emscripten
 # testing + stable from Debian's archive, the Rust target, Chromium and Firefox ESR), then
 # fmt, clippy (native and emscripten, both modes), the native suite, and the six browser runs:
-#   testing × {chromium, firefox} × {main, worker}  and  stable × chromium × {main, worker}.
+#   testing × {chromium, firefox} × {main, worker}  and  stable × chromium × {main, worker};
+# then catlib in the browser (ci/catlib.sh) and the short load/soak run (ci/soak.sh --short).
 # This is the command README.md names and .ci/run calls.
 #   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
 set -euo pipefail
@@ -47,8 +48,14 @@ for run in "testing main chromium firefox" "testing worker chromium firefox" \
   bash ci/browser-suite.sh $run || status=1
 done
 
+step "catlib in the browser (C demo, demo page)"
+bash ci/catlib.sh || status=1
+
+step "load and soak (short form; the full run is ci/soak.sh)"
+bash ci/soak.sh --short || status=1
+
 step "done in $((SECONDS - T0))s"
 if [ $status -ne 0 ]; then
-  echo "some browser runs failed (logs in target/browser-logs/)"
+  echo "some browser runs failed (logs in target/browser-logs/, target/soak/)"
   exit 1
 fi

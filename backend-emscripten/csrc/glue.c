@@ -101,3 +101,14 @@ int crossio_ws_layout(uint32_t *out, int n) {
   for (int i = 0; i < count && i < n; i++) out[i] = v[i];
   return count;
 }
+
+/* ---- memory: for soak tests ------------------------------------------------------------- */
+
+#include <emscripten/heap.h>
+#include <malloc.h>
+
+/* Bytes malloc currently has handed out (dlmalloc's uordblks). */
+size_t crossio_heap_in_use(void) { return mallinfo().uordblks; }
+
+/* Size of the wasm memory (grows, never shrinks). */
+size_t crossio_heap_size(void) { return emscripten_get_heap_size(); }

@@ -142,6 +142,16 @@ pub mod page {
         crate::sys::pool_unused_workers()
     }
 
+    /// Bytes currently allocated on the wasm heap (malloc's in-use count), for leak checks.
+    pub fn heap_in_use() -> usize {
+        crate::sys::heap_in_use()
+    }
+
+    /// Size of the wasm memory in bytes (it grows and never shrinks).
+    pub fn heap_size() -> usize {
+        crate::sys::heap_size()
+    }
+
     /// WebSocket sockets created and not yet deleted (for leak checks).
     pub fn live_sockets() -> usize {
         crate::sys::websocket::live_sockets()

@@ -24,6 +24,7 @@ mod cancel_cases;
 mod check;
 mod fault_cases;
 mod http_cases;
+pub mod soak;
 mod spawn_cases;
 mod ws_cases;
 

@@ -33,6 +33,8 @@ mod ffi {
         pub fn crossio_heartbeat_count() -> u64;
         pub fn crossio_exit_on_main(code: c_int);
         pub fn crossio_pool_unused_workers() -> c_int;
+        pub fn crossio_heap_in_use() -> usize;
+        pub fn crossio_heap_size() -> usize;
     }
 
     #[cfg(target_feature = "atomics")]
@@ -83,6 +85,18 @@ pub fn heartbeat_start(interval_ms: u32) {
 pub fn heartbeat_count() -> u64 {
     // SAFETY: an atomic load in C.
     unsafe { ffi::crossio_heartbeat_count() }
+}
+
+/// Bytes currently allocated with malloc (which Rust's allocator uses here).
+pub fn heap_in_use() -> usize {
+    // SAFETY: reads the allocator's statistics.
+    unsafe { ffi::crossio_heap_in_use() }
+}
+
+/// Size of the wasm memory in bytes.
+pub fn heap_size() -> usize {
+    // SAFETY: reads the memory's size.
+    unsafe { ffi::crossio_heap_size() }
 }
 
 /// Pre-created pthread workers not in use (0 without pthreads).

@@ -16,6 +16,8 @@ fn main() {
     let mut closed_port = 0;
     let mut fault_port = 0;
     let mut filter = String::new();
+    // soak=CONNS,MSGS,CYCLES runs the load and soak instead of the suite.
+    let mut soak: Option<(usize, usize, usize)> = None;
     for arg in std::env::args().skip(1) {
         let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
         match k {
@@ -24,6 +26,12 @@ fn main() {
             "closed" => closed_port = v.parse().unwrap_or(0),
             "fault" => fault_port = v.parse().unwrap_or(0),
             "filter" => filter = v.to_owned(),
+            "soak" => {
+                let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+                if let [c, m, y] = n[..] {
+                    soak = Some((c, m, y));
+                }
+            }
             _ => {}
         }
     }
@@ -81,6 +89,23 @@ fn main() {
     }
     let b = backend.clone();
     let suite = async move {
+        if let Some((conns, msgs, cycles)) = soak {
+            let plan = crossio_conformance::soak::Plan {
+                conns,
+                msgs,
+                cycles,
+                memory_name: "wasm heap in use",
+                memory: page::heap_in_use,
+                memory_bound: 2 << 20,
+            };
+            println!("wasm memory size at start: {} MiB", page::heap_size() >> 20);
+            let failed = crossio_conformance::soak::run(&b, &env, plan, |l| println!("{l}")).await;
+            println!("wasm memory size at end: {} MiB", page::heap_size() >> 20);
+            return crossio_conformance::Summary {
+                passed: 4 - failed,
+                failed,
+            };
+        }
         let (median, mean, p99) =
             crossio_conformance::bench::main_thread_wake_latency(&b, 10_000).await;
         println!(

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# catlib (examples/catlib) in the browser: builds its browser programs, runs its C test program
+# (c/demo.c) in headless browsers through emrun, and drives the demo page (examples/demo-page)
+# with Playwright-core in headless Chromium. Exits non-zero if any run fails.
+#   bash ci/catlib.sh                    # every run below
+#   bash ci/catlib.sh testing/worker/chromium demo-page   # a subset
+# Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun) and demo-page (testing flavor, worker build,
+# Chromium; screenshot in target/demo-page.png). Needs what ci/test.sh installs (Emscripten
+# testing + stable, Chromium, Firefox ESR) and node/npm; Playwright-core is installed from npm
+# into target/catlib-node/ (no browser download). Builds go to target/catlib-em-FLAVOR-MODE/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+say() { echo "catlib[$(date +%T)]: $*"; }
+T0=$SECONDS
+
+RUNS=("$@")
+if [ ${#RUNS[@]} -eq 0 ]; then
+  RUNS=(testing/worker/chromium testing/worker/firefox testing/main/chromium testing/main/firefox
+        stable/worker/chromium stable/main/chromium demo-page)
+fi
+
+# Build catlib's browser binaries for FLAVOR and MODE (once per pair); sets BUILT_DIR.
+declare -A BUILT=()
+build() {
+  local flavor=$1 mode=$2 args
+  BUILT_DIR="$ROOT/target/catlib-em-$flavor-$mode/wasm32-unknown-emscripten/debug"
+  [ -n "${BUILT[$flavor/$mode]:-}" ] && return 0
+  args=(build --target wasm32-unknown-emscripten -p catlib --bins)
+  [ "$mode" = worker ] && args+=(--config .cargo/worker.toml)
+  say "build ($flavor, $mode): cargo ${args[*]}"
+  local start=$SECONDS
+  (
+    # shellcheck disable=SC1090
+    source "$(bash ci/em-env.sh "$flavor")"
+    export CARGO_TARGET_DIR="$ROOT/target/catlib-em-$flavor-$mode"
+    [ "$mode" = worker ] && export RUSTC_BOOTSTRAP=1
+    cargo "${args[@]}"
+  )
+  say "build ($flavor, $mode): done in $((SECONDS - start))s"
+  BUILT[$flavor/$mode]=1
+}
+
+# The test server (native), as ci/browser-suite.sh runs it: until our stdin pipe closes.
+NATIVE_TARGET=${CATLIB_NATIVE_TARGET_DIR:-$ROOT/target}
+CARGO_TARGET_DIR="$NATIVE_TARGET" cargo build -q -p crossio-conformance --bin crossio-testserver
+WORK=$(mktemp -d); mkfifo "$WORK/stdin"
+"$NATIVE_TARGET/debug/crossio-testserver" < "$WORK/stdin" > "$WORK/ports.json" &
+SERVER_PID=$!
+exec 4> "$WORK/stdin"
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
+port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/ports.json" "$1"; }
+HTTP_PORT=$(port http_port); WS_PORT=$(port ws_port); CLOSED_PORT=$(port closed_port)
+say "test server: $(cat "$WORK/ports.json")"
+
+mkdir -p target/browser-logs
+status=0
+SUMMARY=()
+for run in "${RUNS[@]}"; do
+  if [ "$run" = demo-page ]; then
+    build testing worker
+    SITE="$ROOT/target/catlib-demo-page"
+    rm -rf "$SITE"; mkdir -p "$SITE"
+    cp examples/demo-page/index.html "$SITE/"
+    # cargo names the .js after the binary and the .wasm (and 3.1.69's .worker.js) after the crate
+    for f in catlib-demo-page.js catlib_demo_page.wasm catlib_demo_page.worker.js; do
+      if [ -f "$BUILT_DIR/$f" ]; then cp "$BUILT_DIR/$f" "$SITE/"; fi
+    done
+    NODE_DIR="$ROOT/target/catlib-node"
+    if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
+      say "installing playwright-core from npm into $NODE_DIR (no browser download)"
+      mkdir -p "$NODE_DIR"
+      [ -f "$NODE_DIR/package.json" ] || echo '{"name":"catlib-demo-page-driver","private":true}' > "$NODE_DIR/package.json"
+      (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error playwright-core@1)
+    fi
+    say "demo-page: Playwright-core + /usr/bin/chromium"
+    LOG=target/browser-logs/catlib-demo-page.log
+    if NODE_PATH="$NODE_DIR/node_modules" timeout 300 node examples/demo-page/test.cjs \
+        "$SITE" "$HTTP_PORT" "$WS_PORT" "$ROOT/target/demo-page.png" 2>&1 | tee "$LOG"; then
+      SUMMARY+=("demo-page chromium: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
+    else
+      SUMMARY+=("demo-page chromium: FAILED (log: $LOG)"); status=1
+    fi
+    continue
+  fi
+  IFS=/ read -r flavor mode browser <<< "$run"
+  case "$flavor/$mode/$browser" in
+    testing/main/*|testing/worker/*|stable/main/*|stable/worker/*) ;;
+    *) say "unknown run '$run' (FLAVOR/MODE/BROWSER or demo-page)"; exit 2 ;;
+  esac
+  build "$flavor" "$mode"
+  LOG="$ROOT/target/browser-logs/catlib-$flavor-$mode-$browser.log"
+  say "c/demo.c in $browser ($flavor, $mode)"
+  if (
+    # shellcheck disable=SC1090
+    source "$(bash ci/em-env.sh "$flavor")"
+    CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$BUILT_DIR/catlib-browser.js" 300 \
+      "http=$HTTP_PORT&ws=$WS_PORT&closed=$CLOSED_PORT"
+  ) > "$WORK/run.out" 2>&1; then
+    SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
+    grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true
+  else
+    cat "$WORK/run.out"
+    SUMMARY+=("$run: FAILED (log: $LOG)"); status=1
+  fi
+done
+
+say "summary ($((SECONDS - T0))s):"
+printf '  %s\n' "${SUMMARY[@]}"
+exit $status

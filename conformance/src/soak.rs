@@ -1,0 +1,233 @@
+//! Load and soak runs, generic over the backend: many sockets at once with sequence-checked
+//! messages, and many connect/echo/close cycles with memory measured before and after.
+//! Run by `ci/soak.sh` natively (`crossio-soak`) and in browsers (the browser runner with
+//! `soak=1`). They print figures; the pass/fail checks are exact counts and a stated memory bound.
+
+use std::time::{Duration, Instant};
+
+use crossio_core::{Backend, ConnectOptions, Message};
+use futures_util::{SinkExt, StreamExt};
+
+use crate::Env;
+
+/// What one load run saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages received back with the expected connection id and sequence number.
+    pub received: u64,
+    /// Expected messages that never came back.
+    pub lost: u64,
+    /// Messages that came back more than once.
+    pub duplicated: u64,
+    /// Messages that came back out of order, or with a foreign connection id.
+    pub misordered: u64,
+    /// Connections that failed (connect or transfer error).
+    pub failed_connections: u64,
+}
+
+/// Open `conns` echo connections at once; each sends `msgs` messages `"c:seq"` (fed, then
+/// flushed) and reads them back, checking every sequence number.
+pub async fn load<B: Backend>(b: &B, env: &Env, conns: usize, msgs: usize) -> LoadReport {
+    let handles: Vec<_> = (0..conns)
+        .map(|c| {
+            let (b2, url) = (b.clone(), env.ws("/echo"));
+            b.spawn(async move {
+                let mut r = LoadReport::default();
+                let Ok(mut ws) = b2.connect(&url, ConnectOptions::new()).await else {
+                    r.failed_connections = 1;
+                    r.lost = msgs as u64;
+                    return r;
+                };
+                for seq in 0..msgs {
+                    if ws.feed(Message::text(format!("{c}:{seq}"))).await.is_err() {
+                        break;
+                    }
+                    r.sent += 1;
+                }
+                let _ = ws.flush().await;
+                let mut seen = vec![false; msgs];
+                let mut next = 0usize;
+                while next < msgs {
+                    match b2.timeout(Duration::from_secs(30), ws.next()).await {
+                        Ok(Some(Ok(Message::Text(t)))) => {
+                            let parsed = t.split_once(':').and_then(|(a, s)| {
+                                Some((a.parse::<usize>().ok()?, s.parse::<usize>().ok()?))
+                            });
+                            match parsed {
+                                Some((cc, seq)) if cc == c && seq < msgs => {
+                                    if seen[seq] {
+                                        r.duplicated += 1;
+                                    } else {
+                                        seen[seq] = true;
+                                        r.received += 1;
+                                    }
+                                    if seq != next {
+                                        r.misordered += 1;
+                                    }
+                                    next = seq + 1;
+                                }
+                                _ => r.misordered += 1,
+                            }
+                        }
+                        _ => {
+                            r.failed_connections = 1;
+                            break;
+                        }
+                    }
+                }
+                r.lost = seen.iter().filter(|s| !**s).count() as u64;
+                let _ = ws.close().await;
+                r
+            })
+        })
+        .collect();
+    let mut total = LoadReport::default();
+    for h in handles {
+        let r = h.await.unwrap_or(LoadReport {
+            failed_connections: 1,
+            lost: msgs as u64,
+            ..Default::default()
+        });
+        total.sent += r.sent;
+        total.received += r.received;
+        total.lost += r.lost;
+        total.duplicated += r.duplicated;
+        total.misordered += r.misordered;
+        total.failed_connections += r.failed_connections;
+    }
+    total
+}
+
+/// `n` sequential connect / echo / close cycles; returns how many failed.
+pub async fn cycles<B: Backend>(b: &B, env: &Env, n: usize) -> usize {
+    let url = env.ws("/echo");
+    let mut failed = 0;
+    for i in 0..n {
+        let ok = async {
+            let mut ws = b.connect(&url, ConnectOptions::new()).await.ok()?;
+            ws.send(Message::text(format!("cycle {i}"))).await.ok()?;
+            match b.timeout(Duration::from_secs(10), ws.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) if t == format!("cycle {i}") => {}
+                _ => return None,
+            }
+            ws.close().await.ok()?;
+            // Wait for the close answer so the socket is fully done before the next cycle.
+            let _ = b.timeout(Duration::from_secs(10), ws.next()).await;
+            Some(())
+        }
+        .await;
+        if ok.is_none() {
+            failed += 1;
+        }
+    }
+    failed
+}
+
+/// What a soak run does.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Connections open at once in the load run.
+    pub conns: usize,
+    /// Messages per connection in the load run.
+    pub msgs: usize,
+    /// Connect/echo/close cycles in the memory run.
+    pub cycles: usize,
+    /// What `memory` measures (e.g. "RSS").
+    pub memory_name: &'static str,
+    /// Reads the memory figure in bytes.
+    pub memory: fn() -> usize,
+    /// Largest growth of `memory` over the cycles that passes.
+    pub memory_bound: usize,
+}
+
+/// Run the soak: the load run, then the cycles with memory read after a warm-up and at the
+/// end. Prints one line per figure, a check line per assertion and `N passed, N failed`;
+/// returns the number of failed checks.
+pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -> usize {
+    let Plan {
+        conns,
+        msgs,
+        cycles: cycle_count,
+        memory_name: name,
+        memory: probe,
+        memory_bound,
+    } = plan;
+    let mut checks: Vec<(String, bool)> = Vec::new();
+    let start = Instant::now();
+    let r = load(b, env, conns, msgs).await;
+    let secs = start.elapsed().as_secs_f64();
+    out(&format!(
+        "soak load: {conns} connections x {msgs} messages in {secs:.2} s ({:.0} msg/s): sent {}, received {}, \
+         lost {}, duplicated {}, misordered {}, failed connections {}",
+        r.received as f64 / secs,
+        r.sent,
+        r.received,
+        r.lost,
+        r.duplicated,
+        r.misordered,
+        r.failed_connections
+    ));
+    let expected = (conns * msgs) as u64;
+    checks.push((
+        "load: every message back once, in order".into(),
+        r.received == expected
+            && r.lost == 0
+            && r.duplicated == 0
+            && r.misordered == 0
+            && r.failed_connections == 0,
+    ));
+
+    // Calibrate the probe: a 1 MiB allocation, written to, must show up.
+    let base = probe();
+    let block = std::hint::black_box(vec![1u8; 1 << 20]);
+    let seen = probe() as i64 - base as i64;
+    drop(block);
+    out(&format!(
+        "soak memory probe ({name}): a 1 MiB allocation reads as {:+.2} MiB",
+        seen as f64 / 1048576.0
+    ));
+    checks.push((
+        format!("{name} probe sees a 1 MiB allocation"),
+        seen >= 900 << 10,
+    ));
+
+    let warmup = (cycle_count / 20).clamp(1, 500);
+    cycles(b, env, warmup).await;
+    let before = probe();
+    let start = Instant::now();
+    let failed = cycles(b, env, cycle_count).await;
+    let secs = start.elapsed().as_secs_f64();
+    // Let asynchronous releases (sockets deleted on the main thread) finish.
+    b.sleep(Duration::from_millis(500)).await;
+    let after = probe();
+    let growth = after as i64 - before as i64;
+    out(&format!(
+        "soak cycles: {cycle_count} connect/echo/close cycles in {secs:.2} s ({:.0}/s), {failed} failed; \
+         {name} before {:.2} MiB, after {:.2} MiB, growth {:+.3} MiB (bound {:.1} MiB)",
+        cycle_count as f64 / secs,
+        before as f64 / 1048576.0,
+        after as f64 / 1048576.0,
+        growth as f64 / 1048576.0,
+        memory_bound as f64 / 1048576.0
+    ));
+    checks.push(("cycles: none failed".into(), failed == 0));
+    checks.push((
+        format!("cycles: {name} growth within the bound"),
+        growth <= memory_bound as i64,
+    ));
+
+    let mut bad = 0;
+    for (name, ok) in &checks {
+        out(&format!(
+            "test soak: {name} ... {}",
+            if *ok { "ok" } else { "FAILED" }
+        ));
+        if !ok {
+            bad += 1;
+        }
+    }
+    out(&format!("{} passed, {bad} failed", checks.len() - bad));
+    bad
+}
