@@ -28,7 +28,6 @@ use crossio_core::{
     Body, Error, ErrorKind, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
 };
 use futures_core::Stream;
-use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::EmscriptenBackend;
 use crate::sys;
@@ -242,38 +241,6 @@ impl Stream for FetchBody {
     }
 }
 
-/// Request headers a page cannot set (the Fetch standard's forbidden request-header names).
-fn forbidden_header(name: &str) -> bool {
-    const NAMES: &[&str] = &[
-        "accept-charset",
-        "accept-encoding",
-        "access-control-request-headers",
-        "access-control-request-method",
-        "access-control-request-private-network",
-        "connection",
-        "content-length",
-        "cookie",
-        "cookie2",
-        "date",
-        "dnt",
-        "expect",
-        "host",
-        "keep-alive",
-        "origin",
-        "referer",
-        "set-cookie",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "via",
-        "x-http-method",
-        "x-http-method-override",
-        "x-method-override",
-    ];
-    NAMES.contains(&name) || name.starts_with("proxy-") || name.starts_with("sec-")
-}
-
 /// Check what the browser cannot do, and encode the headers as `name:value\n` lines.
 fn validate(request: &Request, url: &str) -> Result<String> {
     parse_http_url(url)?;
@@ -298,37 +265,14 @@ fn validate(request: &Request, url: &str) -> Result<String> {
             "request to {url}: a browser cannot send the method {method}"
         )));
     }
-    let mut lines = String::new();
-    for (name, value) in request.headers() {
-        if forbidden_header(name.as_str()) {
+    for name in request.headers().keys() {
+        if crate::headers::forbidden_header(name.as_str()) {
             return Err(Error::unsupported(format!(
                 "request to {url}: a browser does not let a page set the header {name:?}"
             )));
         }
-        lines.push_str(name.as_str());
-        lines.push(':');
-        // Header values are byte strings: each byte becomes the code point of the same value.
-        lines.extend(value.as_bytes().iter().map(|&b| char::from(b)));
-        lines.push('\n');
     }
-    Ok(lines)
-}
-
-fn header_map(lines: &str) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for line in lines.split('\n') {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c).ok()).collect();
-        if let (Ok(n), Some(Ok(v))) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            bytes.as_deref().map(HeaderValue::from_bytes),
-        ) {
-            map.append(n, v);
-        }
-    }
-    map
+    Ok(crate::headers::encode_lines(request.headers()))
 }
 
 impl Http for EmscriptenBackend {
@@ -410,7 +354,7 @@ impl Http for EmscriptenBackend {
         );
         Ok(Response::new(
             status,
-            header_map(&head.headers),
+            crate::headers::header_map(&head.headers),
             head.url,
             body,
         ))

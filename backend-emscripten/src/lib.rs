@@ -23,6 +23,7 @@
 
 #[cfg(target_os = "emscripten")]
 mod executor;
+mod headers;
 #[cfg(target_os = "emscripten")]
 mod http;
 #[cfg(all(target_os = "emscripten", target_feature = "atomics"))]
