@@ -28,7 +28,10 @@ fn staticlib() -> PathBuf {
         cargo.env("CARGO_TARGET_DIR", target_dir);
     }
     let status = cargo.status().expect("run cargo build for the staticlib");
-    assert!(status.success(), "cargo build -p catlib --lib failed: {status}");
+    assert!(
+        status.success(),
+        "cargo build -p catlib --lib failed: {status}"
+    );
     let lib = profile_dir.join("libcatlib.a");
     assert!(lib.is_file(), "{} was not built", lib.display());
     lib
