@@ -152,6 +152,12 @@ pub mod page {
         crate::sys::heap_size()
     }
 
+    /// How many times a WebSocket sender has waited for the browser's send buffer (its
+    /// `bufferedAmount`) to drain below the high-water mark: send back-pressure at work.
+    pub fn send_back_pressure_waits() -> u64 {
+        crate::transport::send_waits()
+    }
+
     /// WebSocket sockets created and not yet deleted (for leak checks).
     pub fn live_sockets() -> usize {
         crate::sys::websocket::live_sockets()

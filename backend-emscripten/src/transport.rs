@@ -33,6 +33,12 @@ thread_local! {
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static SEND_WAITS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times a sender waited for the browser's send buffer to drain (diagnostics).
+pub(crate) fn send_waits() -> u64 {
+    SEND_WAITS.load(Ordering::Relaxed)
+}
 
 /// Send back-pressure: `poll_ready` waits while more than this many bytes are handed to the
 /// browser and not yet transmitted (its `bufferedAmount`, plus what is on its way to the main
@@ -467,6 +473,7 @@ impl Sink<Message> for EmscriptenConnection {
         let mut s = lock(&self.shared);
         if s.send_blocked() && s.phase != Phase::Closed {
             s.send_waker = Some(cx.waker().clone());
+            SEND_WAITS.fetch_add(1, Ordering::Relaxed);
             return Poll::Pending;
         }
         Poll::Ready(Ok(()))

@@ -250,8 +250,9 @@ pub struct Summary {
 }
 
 /// Run the cases whose name `select` accepts, one after another, printing `start NAME`, then
-/// `test NAME ... ok` or `test NAME ... FAILED: reason`, then `N passed, N failed`.
-/// This is the browser runner's output format; the native runner uses libtest instead.
+/// `test NAME ... ok` or `test NAME ... FAILED: reason`; the caller prints the closing
+/// `N passed, N failed` line after any diagnostics of its own. This is the browser runner's
+/// output format; the native runner uses libtest instead.
 pub async fn run_suite<B: Backend>(
     backend: B,
     env: Env,
@@ -276,9 +277,5 @@ pub async fn run_suite<B: Backend>(
             }
         }
     }
-    out(&format!(
-        "{} passed, {} failed",
-        summary.passed, summary.failed
-    ));
     summary
 }

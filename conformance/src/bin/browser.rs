@@ -111,13 +111,19 @@ fn main() {
         println!(
             "bench main_thread_wake_to_poll_us median={median:.1} mean={mean:.1} p99={p99:.1} n=10000"
         );
-        run_suite(
+        let summary = run_suite(
             b.clone(),
             env,
             |c| !pending(c.area) && (filter.is_empty() || c.name.contains(&filter)),
             |line| println!("{line}"),
         )
-        .await
+        .await;
+        println!(
+            "diagnostics: websocket sender waited for the browser's send buffer {} times",
+            page::send_back_pressure_waits()
+        );
+        println!("{} passed, {} failed", summary.passed, summary.failed);
+        summary
     };
     if WORKER_MODE {
         let code = match backend.block_on(suite) {
