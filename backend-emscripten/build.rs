@@ -14,6 +14,7 @@ fn main() {
         .file("csrc/glue.c")
         .file("csrc/proxy_main.c")
         .file("csrc/fetch.c")
+        .file("csrc/bench.c")
         .warnings(true);
     if pthreads {
         build.flag("-pthread");

@@ -22,6 +22,8 @@
 #![cfg_attr(not(target_os = "emscripten"), allow(unused))]
 
 #[cfg(target_os = "emscripten")]
+pub mod bench;
+#[cfg(target_os = "emscripten")]
 mod executor;
 mod headers;
 #[cfg(target_os = "emscripten")]

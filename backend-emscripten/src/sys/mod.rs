@@ -5,6 +5,7 @@
 
 use std::ffi::{c_int, c_void};
 
+pub mod bench;
 pub mod fetch;
 pub mod websocket;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,0 +1,131 @@
+//! Raw-browser baselines for benchmarks, bound in `csrc/bench.c` (EM_JS): a plain JS WebSocket
+//! echo loop, a plain JS `fetch()` loop, and `pthread_create` + `pthread_join`. Safe wrappers;
+//! the JS loops are started on the browser's main thread (handed over with
+//! [`super::run_on_main`]) and report once, on the main thread, to [`crate::bench::deliver`].
+
+use std::ffi::{CString, c_double, c_int};
+
+use super::guarded;
+
+mod ffi {
+    use std::ffi::{c_char, c_double, c_int};
+
+    pub type DoneFn = extern "C" fn(c_int, c_double, c_double, c_int);
+
+    unsafe extern "C" {
+        // csrc/bench.c
+        pub fn crossio_bench_init(done: DoneFn);
+        pub fn crossio_bench_js_ws_echo(
+            token: c_int,
+            url: *const c_char,
+            size: c_int,
+            round_trips: c_int,
+        );
+        pub fn crossio_bench_js_fetch(
+            token: c_int,
+            url: *const c_char,
+            requests: c_int,
+            in_flight: c_int,
+        );
+        pub fn crossio_bench_pthread_create_join(n: c_int) -> c_double;
+    }
+}
+
+/// How a JS loop ended (the C side's status codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every round trip or request completed.
+    Ok,
+    /// The socket failed or closed before the loop ended.
+    SocketFailed,
+    /// An echo came back with the wrong size.
+    WrongSize,
+    /// A `fetch()` or a body read failed, or the status was not 2xx.
+    FetchFailed,
+    /// The run could not be started (no main thread to hand it to, bad arguments).
+    NotStarted,
+}
+
+extern "C" fn on_done(token: c_int, ms: c_double, bytes: c_double, status: c_int) {
+    guarded("bench done", || {
+        let status = match status {
+            0 => Status::Ok,
+            1 => Status::SocketFailed,
+            2 => Status::WrongSize,
+            _ => Status::FetchFailed,
+        };
+        let bytes = if bytes.is_finite() && bytes > 0.0 {
+            bytes as u64
+        } else {
+            0
+        };
+        crate::bench::deliver(token as u32, ms.max(0.0), bytes, status);
+    });
+}
+
+/// Register the callback (idempotent, any thread). Also links `csrc/bench.c`, whose EM_JS code
+/// is kept only when Rust calls a defined C function of it.
+fn init() {
+    // SAFETY: stores a function pointer that stays valid for the program's life.
+    unsafe { ffi::crossio_bench_init(on_done) };
+}
+
+fn c_int_of(n: usize) -> Option<c_int> {
+    c_int::try_from(n).ok()
+}
+
+/// Start the JS WebSocket echo loop for run `token` on the main thread (from any thread);
+/// exactly one [`crate::bench::deliver`] for `token` follows.
+pub fn js_ws_echo(token: u32, url: &str, size: usize, round_trips: usize) {
+    init();
+    let (Ok(url), Some(size), Some(n)) = (CString::new(url), c_int_of(size), c_int_of(round_trips))
+    else {
+        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        return;
+    };
+    let queued = super::run_on_main(Box::new(move || {
+        // SAFETY: runs on the main thread, where the JS loop must start; `url` is a valid
+        // NUL-terminated string for the call, which copies it.
+        unsafe { ffi::crossio_bench_js_ws_echo(token as c_int, url.as_ptr(), size, n) }
+    }));
+    if !queued {
+        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+    }
+}
+
+/// Start the JS fetch loop for run `token` on the main thread (from any thread); exactly one
+/// [`crate::bench::deliver`] for `token` follows.
+pub fn js_fetch(token: u32, url: &str, requests: usize, in_flight: usize) {
+    init();
+    let (Ok(url), Some(requests), Some(in_flight)) =
+        (CString::new(url), c_int_of(requests), c_int_of(in_flight))
+    else {
+        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        return;
+    };
+    let queued = super::run_on_main(Box::new(move || {
+        // SAFETY: runs on the main thread, where the JS loop must start; `url` is a valid
+        // NUL-terminated string for the call, which copies it.
+        unsafe {
+            ffi::crossio_bench_js_fetch(token as c_int, url.as_ptr(), requests, in_flight.max(1))
+        }
+    }));
+    if !queued {
+        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+    }
+}
+
+/// `n` × (`pthread_create` of an empty thread + `pthread_join`) on the calling thread, in ms;
+/// `None` without pthreads, on the browser's main thread (where joining would block the
+/// page), or if a create failed.
+pub fn pthread_create_join(n: usize) -> Option<f64> {
+    init();
+    if super::is_main_browser_thread() {
+        return None;
+    }
+    let n = c_int_of(n)?;
+    // SAFETY: not the browser's main thread (checked above), so blocking in pthread_join is
+    // allowed; the C function takes no pointers.
+    let ms = unsafe { ffi::crossio_bench_pthread_create_join(n) };
+    (ms >= 0.0).then_some(ms)
+}

@@ -1,0 +1,361 @@
+//! The browser bench page (wasm32-unknown-emscripten, both modes), built and run by
+//! `ci/bench.sh` like the conformance runner.
+//!
+//! Opened as `page.html?localhost&http=P&ws=Q[&browser=NAME][&rounds=R]`. In the same page and
+//! against the same test server it measures crossio's Transport and Http against a raw JS
+//! WebSocket / `fetch()` loop (`crossio_emscripten::bench`), and in worker mode the pool
+//! (`spawn_blocking`, `spawn`) against `pthread_create` + `pthread_join`; interleaved rounds,
+//! medians. Prints a readable line and a `ROW|…` line per case, then `N passed, M failed`
+//! (cases completed / failed) and exits.
+
+#[cfg(target_os = "emscripten")]
+fn main() {
+    use crossio::Spawner;
+    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
+
+    let mut opts = page_bench::Opts {
+        http_port: 0,
+        ws_port: 0,
+        browser: "browser".into(),
+        rounds: 9,
+    };
+    for arg in std::env::args().skip(1) {
+        let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+        match k {
+            "http" => opts.http_port = v.parse().unwrap_or(0),
+            "ws" => opts.ws_port = v.parse().unwrap_or(0),
+            "browser" => opts.browser = v.to_owned(),
+            "rounds" => opts.rounds = v.parse().unwrap_or(9).max(1),
+            _ => {}
+        }
+    }
+    let mode = if WORKER_MODE { "worker" } else { "main-thread" };
+    println!(
+        "crossio-browser-bench: mode={mode}, {} interleaved rounds per case, medians",
+        opts.rounds
+    );
+    if opts.http_port == 0 || opts.ws_port == 0 {
+        println!("missing ports: open the page with ?http=P&ws=Q");
+        println!("0 passed, 1 failed");
+        page::exit(1);
+        return;
+    }
+    let backend = match EmscriptenBackend::new() {
+        Ok(b) => b,
+        Err(e) => {
+            println!("cannot start the backend: {e}");
+            println!("0 passed, 1 failed");
+            page::exit(1);
+            return;
+        }
+    };
+    let section = format!("{} {mode}", opts.browser);
+    let suite = page_bench::run(backend.clone(), opts, section);
+    if WORKER_MODE {
+        let code = match backend.block_on(suite) {
+            Ok((_, 0)) => 0,
+            Ok(_) => 1,
+            Err(e) => {
+                println!("block_on failed: {e}");
+                1
+            }
+        };
+        page::exit(code);
+        // Returning from main would exit(0) before the exit above runs: wait for it instead.
+        loop {
+            std::thread::park();
+        }
+    } else {
+        let _detached = backend.spawn(async move {
+            let (_, failed) = suite.await;
+            page::exit(if failed == 0 { 0 } else { 1 });
+        });
+    }
+}
+
+#[cfg(target_os = "emscripten")]
+mod page_bench {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use bytes::Bytes;
+    use crossio::{ConnectOptions, Http, Message, Request, Spawner, Transport};
+    use crossio_bench::{Fig, Kind, Rounds, Row, interleave, size_name};
+    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, bench};
+    use futures_util::{SinkExt, StreamExt};
+
+    type Res<T> = Result<T, String>;
+
+    pub struct Opts {
+        pub http_port: u16,
+        pub ws_port: u16,
+        pub browser: String,
+        pub rounds: usize,
+    }
+
+    fn report(rows: &[Row]) {
+        for r in rows {
+            println!(
+                "bench {}: crossio {} {}, raw {} {}, ratio {:.3} (rounds {:.3}..{:.3}) [{}]",
+                r.case,
+                Fig(r.crossio),
+                r.unit,
+                Fig(r.baseline),
+                r.unit,
+                r.ratio,
+                r.ratio_range.0,
+                r.ratio_range.1,
+                r.note
+            );
+            println!("{}", r.line());
+        }
+    }
+
+    /// Every case; returns (completed, failed).
+    pub async fn run(b: EmscriptenBackend, o: Opts, section: String) -> (usize, usize) {
+        let ws_url = format!("ws://127.0.0.1:{}/echo", o.ws_port);
+        let http = format!("http://127.0.0.1:{}", o.http_port);
+        let mut passed = 0;
+        let mut failed = 0;
+        let mut tally = |name: &str, r: Res<Vec<Row>>| match r {
+            Ok(rows) => {
+                report(&rows);
+                passed += 1;
+            }
+            Err(e) => {
+                println!("bench {name} FAILED: {e}");
+                failed += 1;
+            }
+        };
+        for (size, n) in [(32usize, 1000usize), (1024, 1000), (64 << 10, 200)] {
+            let name = format!("ws echo {} ×1 conn", size_name(size));
+            let r = ws_echo(&b, &ws_url, size, n, o.rounds, &section, &name).await;
+            tally(&name, r);
+        }
+        for (size, n, in_flight) in [
+            (1024usize, 200usize, 1usize),
+            (1024, 640, 16),
+            (16 << 20, 2, 1),
+        ] {
+            let name = if size >= 1 << 20 {
+                format!("http download {}", size_name(size))
+            } else {
+                format!("http GET {} ×{in_flight} in flight", size_name(size))
+            };
+            let url = format!("{http}/bytes/{size}");
+            let r = http_get(&b, &url, size, n, in_flight, o.rounds, &section, &name).await;
+            tally(&name, r);
+        }
+        if WORKER_MODE {
+            let name = "pool: spawn_blocking round trip";
+            let r = pool(&b, true, 200, o.rounds, &section, name).await;
+            tally(name, r);
+            let name = "pool: spawn+join";
+            let r = pool(&b, false, 200, o.rounds, &section, name).await;
+            tally(name, r);
+        }
+        println!("{passed} passed, {failed} failed");
+        (passed, failed)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn ws_echo(
+        b: &EmscriptenBackend,
+        url: &str,
+        size: usize,
+        n: usize,
+        rounds: usize,
+        section: &str,
+        case: &str,
+    ) -> Res<Vec<Row>> {
+        let r = interleave(
+            rounds,
+            || ws_crossio(b, url, size, n),
+            || async move {
+                let run = bench::js_ws_echo(url, size, n)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
+            },
+        )
+        .await?;
+        let mb = |rt: f64| rt * size as f64 / 1e6;
+        let note = format!(
+            "{n} sequential round trips; {} vs {} MB/s echoed; raw: JS WebSocket loop",
+            Fig(mb(r.a_median())),
+            Fig(mb(r.b_median()))
+        );
+        Ok(vec![r.row(
+            Kind::BrowserThroughput,
+            section,
+            case,
+            "rt/s",
+            &note,
+        )])
+    }
+
+    async fn ws_crossio(b: &EmscriptenBackend, url: &str, size: usize, n: usize) -> Res<f64> {
+        let mut ws = b
+            .connect(url, ConnectOptions::new())
+            .await
+            .map_err(|e| format!("crossio connect: {e}"))?;
+        let payload = Bytes::from(vec![7u8; size]);
+        let start = Instant::now();
+        for _ in 0..n {
+            ws.send(Message::Binary(payload.clone()))
+                .await
+                .map_err(|e| format!("crossio send: {e}"))?;
+            match ws.next().await {
+                Some(Ok(Message::Binary(m))) if m.len() == size => {}
+                other => return Err(format!("crossio echo: unexpected {other:?}")),
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let _ = ws.close().await;
+        Ok(n as f64 / secs)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn http_get(
+        b: &EmscriptenBackend,
+        url: &str,
+        size: usize,
+        n: usize,
+        in_flight: usize,
+        rounds: usize,
+        section: &str,
+        case: &str,
+    ) -> Res<Vec<Row>> {
+        let r = interleave(
+            rounds,
+            || http_crossio(b, url, size, n, in_flight),
+            || async move {
+                let run = bench::js_fetch(url, n, in_flight)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if run.bytes != (n * size) as u64 {
+                    return Err(format!(
+                        "raw fetch: {} bytes, expected {}",
+                        run.bytes,
+                        n * size
+                    ));
+                }
+                Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
+            },
+        )
+        .await?;
+        if size >= 1 << 20 {
+            let mb = Rounds {
+                a: r.a.iter().map(|x| x * size as f64 / 1e6).collect(),
+                b: r.b.iter().map(|x| x * size as f64 / 1e6).collect(),
+            };
+            let note = format!("{n} downloads per round; raw: JS fetch() + stream reader");
+            Ok(vec![mb.row(
+                Kind::BrowserThroughput,
+                section,
+                case,
+                "MB/s",
+                &note,
+            )])
+        } else {
+            let note = format!("{n} requests per round; raw: JS fetch() + stream reader");
+            Ok(vec![r.row(
+                Kind::BrowserThroughput,
+                section,
+                case,
+                "req/s",
+                &note,
+            )])
+        }
+    }
+
+    /// `in_flight` chains share `n` requests; each reads its body chunk by chunk.
+    async fn http_crossio(
+        b: &EmscriptenBackend,
+        url: &str,
+        size: usize,
+        n: usize,
+        in_flight: usize,
+    ) -> Res<f64> {
+        let left = Arc::new(AtomicUsize::new(n));
+        let start = Instant::now();
+        let chains = (0..in_flight.max(1)).map(|_| {
+            let left = left.clone();
+            async move {
+                while left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(1))
+                    .is_ok()
+                {
+                    let req = Request::get(url).build().map_err(|e| e.to_string())?;
+                    let resp = b.send(req).await.map_err(|e| format!("crossio GET: {e}"))?;
+                    if !resp.status().is_success() {
+                        return Err(format!("crossio GET {url}: {}", resp.status()));
+                    }
+                    let mut body = resp.into_body();
+                    let mut got = 0;
+                    while let Some(c) = body.chunk().await.map_err(|e| format!("body: {e}"))? {
+                        got += c.len();
+                    }
+                    if got != size {
+                        return Err(format!("crossio GET {url}: {got} bytes, expected {size}"));
+                    }
+                }
+                Ok::<_, String>(())
+            }
+        });
+        for r in futures_util::future::join_all(chains).await {
+            r?;
+        }
+        Ok(n as f64 / start.elapsed().as_secs_f64())
+    }
+
+    /// Worker mode: `n` sequential pool round trips (`spawn_blocking` or `spawn` of an empty
+    /// job, awaited) against `n` × `pthread_create` + `pthread_join` of an empty thread.
+    async fn pool(
+        b: &EmscriptenBackend,
+        blocking: bool,
+        n: usize,
+        rounds: usize,
+        section: &str,
+        case: &str,
+    ) -> Res<Vec<Row>> {
+        let r = interleave(
+            rounds,
+            || async move {
+                let start = Instant::now();
+                for _ in 0..n {
+                    let h = if blocking {
+                        b.spawn_blocking(|| 1u32)
+                    } else {
+                        b.spawn(async { 1u32 })
+                    };
+                    h.await.map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(n as f64 / start.elapsed().as_secs_f64())
+            },
+            || async move {
+                let d = bench::pthread_create_join(n)
+                    .ok_or("pthread_create_join unavailable (not a worker?)")?;
+                Ok::<_, String>(n as f64 / d.as_secs_f64())
+            },
+        )
+        .await?;
+        let note = format!(
+            "{n} sequential round trips from the main worker; raw: pthread_create + pthread_join"
+        );
+        Ok(vec![r.row(
+            Kind::BrowserThroughput,
+            section,
+            case,
+            "op/s",
+            &note,
+        )])
+    }
+}
+
+#[cfg(not(target_os = "emscripten"))]
+fn main() {
+    eprintln!("crossio-browser-bench is built for wasm32-unknown-emscripten (see ci/bench.sh)");
+    std::process::exit(2);
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Every benchmark of issue 7, one command: builds and runs
+#   - the native bench (crossio vs raw tokio-tungstenite / reqwest / tokio, raw TCP reference),
+#   - the browser bench page in headless Chromium, main-thread and worker modes (crossio vs raw
+#     JS WebSocket / fetch(), pool vs pthread_create+join), on Emscripten testing (6.0.5),
+#   - the release size of a small echo vs the same echo in C (emcc), after wasm-opt,
+# against one test server it starts (release build) and stops, then writes
+# target/bench/report.md and target/bench/ratios.svg. Reports, never asserts: a missed target
+# does not fail the script; a part that cannot run is reported and skipped.
+#   bash ci/bench.sh                 (CROSSIO_BENCH_ROUNDS=R, CROSSIO_BENCH_SECS=S: native rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/bench
+T0=$SECONDS
+step() { echo; echo "== bench: $* ($(date +%T), +$((SECONDS - T0))s)"; }
+mkdir -p "$OUT"
+rm -f "$OUT"/rows-*.txt "$OUT"/*.log
+
+step "build native bench, report tool and test server (release, target/bench-native)"
+export CARGO_TARGET_DIR=$ROOT/target/bench-native
+cargo build --release -p crossio-bench --bin crossio-bench --bin crossio-bench-report \
+  -p crossio-conformance --bin crossio-testserver
+NATIVE_BIN=$CARGO_TARGET_DIR/release
+unset CARGO_TARGET_DIR
+
+step "start the test server"
+WORK=$(mktemp -d); FIFO="$WORK/stdin"; mkfifo "$FIFO"
+"$NATIVE_BIN/crossio-testserver" < "$FIFO" > "$WORK/ports.json" &
+SERVER_PID=$!
+exec 4> "$FIFO"   # the server runs until this descriptor closes
+stop_server() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap stop_server EXIT
+for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
+read -r HTTP_PORT WS_PORT < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["http_port"], d["ws_port"])' "$WORK/ports.json")
+echo "test server: $(cat "$WORK/ports.json")"
+
+step "native bench"
+"$NATIVE_BIN/crossio-bench" --http-port "$HTTP_PORT" --ws-port "$WS_PORT" \
+  --rounds "${CROSSIO_BENCH_ROUNDS:-13}" --secs "${CROSSIO_BENCH_SECS:-0.3}" | tee "$OUT/rows-native.txt" \
+  || echo "native bench failed (its rows so far are kept)"
+
+step "install Emscripten testing and the browsers if missing"
+bash ci/install-emscripten.sh testing
+bash ci/install-browsers.sh
+# shellcheck disable=SC1090
+source "$(bash ci/em-env.sh testing)"
+EMCC_VERSION="Emscripten $(emcc --version | head -n1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1)"
+
+# Main-thread mode, release. The link flags of .cargo/config.toml are given to the bench page
+# only (cargo rustc), so the size echo links in the same target dir without them.
+EM_MAIN=$ROOT/target/bench-em-main
+EM=(--release --target wasm32-unknown-emscripten -p crossio-bench)
+step "build the browser bench page, main-thread mode (release)"
+CARGO_TARGET_DIR=$EM_MAIN CARGO_ENCODED_RUSTFLAGS="" cargo rustc "${EM[@]}" --bin crossio-browser-bench \
+  -- -C link-arg=--emrun -C link-arg=-sEXIT_RUNTIME=1 -C link-arg=-sALLOW_MEMORY_GROWTH=1
+step "build the size echo (release, no extra link flags)"
+CARGO_TARGET_DIR=$EM_MAIN CARGO_ENCODED_RUSTFLAGS="" cargo rustc "${EM[@]}" --bin crossio-size-echo
+
+EM_WORKER=$ROOT/target/bench-em-worker
+step "build the browser bench page, worker mode (release, build-std)"
+CARGO_TARGET_DIR=$EM_WORKER RUSTC_BOOTSTRAP=1 cargo build "${EM[@]}" --config .cargo/worker.toml \
+  --bin crossio-browser-bench
+
+QUERY="http=$HTTP_PORT&ws=$WS_PORT&browser=chromium"
+for mode in main worker; do
+  dir=$EM_MAIN; [ "$mode" = worker ] && dir=$EM_WORKER
+  step "browser bench in Chromium, $mode mode"
+  CROSSIO_LOG="$OUT/rows-browser-$mode.txt" bash ci/browser-run.sh chromium \
+    "$dir/wasm32-unknown-emscripten/release/crossio-browser-bench.js" 300 "$QUERY" \
+    || echo "browser bench ($mode) did not end with 0 failed; its rows so far are kept"
+  grep -E '^bench ' "$OUT/rows-browser-$mode.txt" || true
+done
+
+step "build the size echo with a size profile (opt-level=z, lto, codegen-units=1, panic=abort)"
+EM_SIZE=$ROOT/target/bench-em-size
+CARGO_TARGET_DIR=$EM_SIZE CARGO_ENCODED_RUSTFLAGS="" cargo rustc "${EM[@]}" --bin crossio-size-echo \
+  --config 'profile.release.opt-level="z"' --config profile.release.lto=true \
+  --config profile.release.codegen-units=1 --config 'profile.release.panic="abort"'
+
+step "size: crossio echo vs the C echo (emcc), after wasm-opt -Oz"
+SIZE=$OUT/size; rm -rf "$SIZE"; mkdir -p "$SIZE"
+WASM_OPT_FLAGS=(-Oz --enable-bulk-memory --enable-multivalue --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-sign-ext
+  --enable-exception-handling)
+# side DIR: copy the echo's .js/.wasm from DIR, run wasm-opt -Oz over the wasm
+take() {
+  mkdir -p "$SIZE/$1"
+  cp "$2/crossio-size-echo.js" "$SIZE/$1/echo.js" 2>/dev/null || cp "$2/echo.js" "$SIZE/$1/echo.js"
+  cp "$2/crossio_size_echo.wasm" "$SIZE/$1/echo.wasm" 2>/dev/null || cp "$2/echo.wasm" "$SIZE/$1/echo.wasm"
+  if ! "$CROSSIO_WASM_OPT" "${WASM_OPT_FLAGS[@]}" "$SIZE/$1/echo.wasm" -o "$SIZE/$1/echo.opt.wasm"; then
+    echo "wasm-opt -Oz failed on $1: measuring emcc's own output"; return 0
+  fi
+  mv "$SIZE/$1/echo.opt.wasm" "$SIZE/$1/echo.wasm"
+}
+mkdir -p "$SIZE/c-O3-build" "$SIZE/c-Oz-build"
+emcc -O3 bench/csrc/echo.c -lwebsocket.js -o "$SIZE/c-O3-build/echo.js"
+emcc -Oz bench/csrc/echo.c -lwebsocket.js -o "$SIZE/c-Oz-build/echo.js"
+take rust-release "$EM_MAIN/wasm32-unknown-emscripten/release"
+take rust-sizeprof "$EM_SIZE/wasm32-unknown-emscripten/release"
+take c-O3 "$SIZE/c-O3-build"
+take c-Oz "$SIZE/c-Oz-build"
+sz() { stat -c %s "$1"; }
+gz() { gzip -9c "$1" | wc -c; }
+SEC="emscripten ${EMCC_VERSION##* }"
+# size_row CASE RUST C HOW: one row for wasm + js, one for the wasm alone
+size_row() {
+  local rw rj cw cj rg cg
+  rw=$(sz "$SIZE/$2/echo.wasm"); rj=$(sz "$SIZE/$2/echo.js")
+  cw=$(sz "$SIZE/$3/echo.wasm"); cj=$(sz "$SIZE/$3/echo.js")
+  rg=$(( $(gz "$SIZE/$2/echo.wasm") + $(gz "$SIZE/$2/echo.js") ))
+  cg=$(( $(gz "$SIZE/$3/echo.wasm") + $(gz "$SIZE/$3/echo.js") ))
+  local r w
+  r=$(python3 -c "print(($rw+$rj)/($cw+$cj))"); w=$(python3 -c "print($rw/$cw)")
+  echo "ROW|size|$SEC|echo, $1: wasm + js|bytes|$((rw + rj))|$((cw + cj))|$r|$r|$r|$4; crossio wasm $rw + js $rj, C wasm $cw + js $cj; gzip -9 total $rg vs $cg"
+  echo "ROW|size|$SEC|echo, $1: wasm only|bytes|$rw|$cw|$w|$w|$w|$4"
+}
+{
+  size_row "release" rust-release c-O3 "cargo --release vs emcc -O3"
+  size_row "size profile" rust-sizeprof c-Oz "opt-level=z, lto, codegen-units=1, panic=abort vs emcc -Oz"
+} | tee "$OUT/rows-size.txt"
+
+step "report"
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(sed -nE 's/^model name\s*:\s*//p' /proc/cpuinfo | head -n1), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "toolchains: $(rustc -V); $EMCC_VERSION; $(chromium --version 2>/dev/null | head -n1 | sed 's/ built on.*//')"
+  echo "command: bash ci/bench.sh (test server: release crossio-testserver on 127.0.0.1, shared by every part)"
+} > "$OUT/meta.txt"
+"$NATIVE_BIN/crossio-bench-report" "$OUT" "$OUT/meta.txt" "$OUT"/rows-*.txt > /dev/null
+cat "$OUT/report.md"
+step "done in $((SECONDS - T0))s: $OUT/report.md, $OUT/ratios.svg"
