@@ -25,15 +25,12 @@ NATIVE_BIN=$CARGO_TARGET_DIR/release
 unset CARGO_TARGET_DIR
 
 step "start the test server"
-WORK=$(mktemp -d); FIFO="$WORK/stdin"; mkfifo "$FIFO"
-"$NATIVE_BIN/crossio-testserver" < "$FIFO" > "$WORK/ports.json" &
-SERVER_PID=$!
-exec 4> "$FIFO"   # the server runs until this descriptor closes
-stop_server() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
-trap stop_server EXIT
-for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
-read -r HTTP_PORT WS_PORT < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["http_port"], d["ws_port"])' "$WORK/ports.json")
-echo "test server: $(cat "$WORK/ports.json")"
+# shellcheck source=ci/testserver.sh
+source ci/testserver.sh
+trap stop_testserver EXIT
+start_testserver "$NATIVE_BIN/crossio-testserver"
+HTTP_PORT=$TESTSERVER_HTTP_PORT; WS_PORT=$TESTSERVER_WS_PORT
+echo "test server: $TESTSERVER_JSON"
 
 step "native bench"
 "$NATIVE_BIN/crossio-bench" --http-port "$HTTP_PORT" --ws-port "$WS_PORT" \

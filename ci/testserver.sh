@@ -1,17 +1,24 @@
-# Sourced by ci scripts: start_testserver starts target/debug/crossio-testserver on 127.0.0.1
-# and sets TESTSERVER_QUERY (the runner's port query) and TESTSERVER_JSON; stop_testserver
-# ends it. The server runs until its stdin (a FIFO held open here) closes.
-# shellcheck shell=bash
+# Sourced by ci scripts: start_testserver [BINARY] starts the test server on 127.0.0.1 (by
+# default target/debug/crossio-testserver, built here) and sets TESTSERVER_JSON (its ports as
+# JSON), TESTSERVER_QUERY (the browser runners' port query), TESTSERVER_HTTP_PORT and
+# TESTSERVER_WS_PORT; stop_testserver ends it. The server runs until its stdin (a FIFO held
+# open here) closes.
+# shellcheck shell=bash disable=SC2034
 
 start_testserver() {
-  cargo build -q -p crossio-conformance --bin crossio-testserver
+  local bin=${1:-}
+  if [ -z "$bin" ]; then
+    cargo build -q -p crossio-conformance --bin crossio-testserver
+    bin=target/debug/crossio-testserver
+  fi
   TESTSERVER_WORK=$(mktemp -d)
   mkfifo "$TESTSERVER_WORK/stdin"
-  target/debug/crossio-testserver < "$TESTSERVER_WORK/stdin" > "$TESTSERVER_WORK/ports.json" &
+  "$bin" < "$TESTSERVER_WORK/stdin" > "$TESTSERVER_WORK/ports.json" &
   TESTSERVER_PID=$!
   exec 4> "$TESTSERVER_WORK/stdin"
   for _ in $(seq 100); do [ -s "$TESTSERVER_WORK/ports.json" ] && break; sleep 0.1; done
   TESTSERVER_JSON=$(cat "$TESTSERVER_WORK/ports.json")
+  read -r TESTSERVER_HTTP_PORT TESTSERVER_WS_PORT < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["http_port"], d["ws_port"])' "$TESTSERVER_WORK/ports.json")
   TESTSERVER_QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d&fault=%d" % (d["http_port"], d["ws_port"], d["closed_port"], d["fault_port"]))' "$TESTSERVER_WORK/ports.json")
 }
 
