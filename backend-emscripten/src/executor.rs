@@ -43,7 +43,7 @@ fn schedule(runnable: Runnable) {
     };
     if need_drain {
         // On the main thread this runs at once; from a worker it is proxied there.
-        sys::run_on_main(Box::new(|| sys::set_immediate(drain)));
+        crate::reactor::on_main(|| sys::set_immediate(drain));
     }
 }
 
@@ -106,13 +106,13 @@ where
     F::Output: Send + 'static,
 {
     let (completer, handle) = remote_handle();
-    sys::run_on_main(Box::new(move || {
+    crate::reactor::on_main(move || {
         let (runnable, task) = async_task::spawn_local(
             crossio_core::block::mark_task(completer.run_with(make)),
             schedule,
         );
         task.detach();
         runnable.schedule();
-    }));
+    });
     handle
 }

@@ -1,7 +1,7 @@
 //! `Http` on the browser's own `fetch()` (bound through EM_JS in `csrc/fetch.c`).
 //!
 //! Every request runs on the browser's main thread: `send` hands it over with
-//! [`sys::run_on_main`] from whatever thread it is polled on, and the JS completions wake the
+//! [`crate::reactor::on_main`] from whatever thread it is polled on, and the JS completions wake the
 //! Rust waker from there. The body is pulled: the next chunk is read from the browser's
 //! `ReadableStream` only when the [`Body`] is polled and holds no chunk, so at most **one browser
 //! chunk** per response is held on the Rust side (plus what the browser buffers internally for
@@ -186,7 +186,7 @@ impl Drop for Guard {
         };
         if !finished {
             let id = self.id;
-            sys::run_on_main(Box::new(move || sys::fetch::abort(id)));
+            crate::reactor::on_main(move || sys::fetch::abort(id));
         }
     }
 }
@@ -229,7 +229,7 @@ impl Stream for FetchBody {
         }
         s.reading = true;
         drop(s);
-        if !sys::run_on_main(Box::new(move || sys::fetch::read(id))) {
+        if !crate::reactor::on_main(move || sys::fetch::read(id)) {
             self.ended = true;
             let url = lock(&self.guard.shared).url.clone();
             return Poll::Ready(Some(Err(Error::new(
@@ -314,9 +314,9 @@ impl Http for EmscriptenBackend {
         let (parts, _) = request.into_parts();
         let body = parts.into_body();
         let start_url = url.clone();
-        let queued = sys::run_on_main(Box::new(move || {
+        let queued = crate::reactor::on_main(move || {
             sys::fetch::start(id, &method, &start_url, &headers, &body, timeout_ms);
-        }));
+        });
         if !queued {
             lock(&shared).finished = true;
             return Err(Error::new(

@@ -31,6 +31,8 @@ mod http;
 #[cfg(all(target_os = "emscripten", target_feature = "atomics"))]
 mod pool;
 #[cfg(target_os = "emscripten")]
+mod reactor;
+#[cfg(target_os = "emscripten")]
 mod spawn;
 #[cfg(target_os = "emscripten")]
 #[allow(unsafe_code)] // the only module with FFI and `unsafe`

@@ -1,7 +1,7 @@
 //! `Transport` on Emscripten's WebSocket API (`emscripten/websocket.h`).
 //!
 //! Sockets live on the browser's main thread, the only thread where the browser delivers their
-//! events: every socket operation is handed to the main thread with `run_on_main` (inline when
+//! events: every socket operation is handed to the main thread with `reactor::on_main` (inline when
 //! already there, `emscripten_proxy_async` from a worker, never waiting), and the socket's
 //! callbacks turn events into queued state plus a wake of the waiting task. The same connection
 //! type therefore works from main-thread tasks and from worker threads (blocked in `block_on` or
@@ -28,7 +28,7 @@ use crate::sys;
 use crate::sys::websocket::{Handler, Socket};
 
 thread_local! {
-    /// The main thread's sockets, by connection id. Only touched inside `run_on_main`.
+    /// The main thread's sockets, by connection id. Only touched inside `reactor::on_main`.
     static SOCKETS: RefCell<HashMap<u64, Socket>> = RefCell::new(HashMap::new());
 }
 
@@ -50,13 +50,13 @@ pub const DRAIN_POLL_MS: f64 = 2.0;
 
 /// Run `f` with connection `id`'s socket on the main thread (skipped if it is gone).
 fn with_socket(id: u64, f: impl FnOnce(&Socket) + Send + 'static) {
-    sys::run_on_main(Box::new(move || {
+    crate::reactor::on_main(move || {
         SOCKETS.with(|m| {
             if let Some(s) = m.borrow().get(&id) {
                 f(s);
             }
         })
-    }));
+    });
 }
 
 enum Event {
@@ -220,14 +220,14 @@ struct SocketGuard(u64);
 impl Drop for SocketGuard {
     fn drop(&mut self) {
         let id = self.0;
-        sys::run_on_main(Box::new(move || {
+        crate::reactor::on_main(move || {
             let sock = SOCKETS.with(|m| m.borrow_mut().remove(&id));
             if let Some(sock) = sock {
                 // A no-op if the socket is already closing or closed.
                 sock.close(1000, "");
                 drop(sock);
             }
-        }));
+        });
     }
 }
 
@@ -307,7 +307,7 @@ impl Transport for EmscriptenBackend {
             options.subprotocols().join(","),
             Events(shared.clone()),
         );
-        sys::run_on_main(Box::new(move || {
+        crate::reactor::on_main(move || {
             let failed = match Socket::open(&target, &protocols, Arc::new(Events(events.0.clone())))
             {
                 Ok(sock) => {
@@ -324,7 +324,7 @@ impl Transport for EmscriptenBackend {
                     ));
                 });
             }
-        }));
+        });
         let timeout = options.get_connect_timeout();
         let protocol = match self.timeout(timeout, Opened(shared.clone())).await {
             Err(_) => {
