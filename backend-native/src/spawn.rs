@@ -69,9 +69,14 @@ impl LocalThread {
                 .map_err(Error::from)?;
             *guard = Some(tx);
         }
-        let tx = guard.as_ref().expect("local thread sender was just set");
-        tx.send(job)
-            .map_err(|_| Error::closed("spawn_local: the local executor thread has stopped"))
+        match guard.as_ref() {
+            Some(tx) => tx
+                .send(job)
+                .map_err(|_| Error::closed("spawn_local: the local executor thread has stopped")),
+            None => Err(Error::closed(
+                "spawn_local: the local executor thread did not start",
+            )),
+        }
     }
 }
 
