@@ -157,9 +157,22 @@ pub async fn fault_http_64kib_of_response_headers_are_read<B: Backend>(b: B, e: 
     Ok(())
 }
 
-async fn ws_error_after_open<B: Backend>(b: &B, url: &str) -> Result<crossio_core::Error, String> {
+/// What the first `next()` of a connection gave, within a deadline.
+type FirstItem = crossio_core::Result<Option<crossio_core::Result<Message>>>;
+
+/// Connect to `url` and wait up to `secs` for the first item of the stream.
+async fn first_item<B: Backend>(
+    b: &B,
+    url: &str,
+    secs: u64,
+) -> Result<(B::Connection, FirstItem), String> {
     let mut c = b.connect(url, ConnectOptions::new()).await.ctx(url)?;
-    match b.timeout(Duration::from_secs(10), c.next()).await {
+    let item = b.timeout(Duration::from_secs(secs), c.next()).await;
+    Ok((c, item))
+}
+
+async fn ws_error_after_open<B: Backend>(b: &B, url: &str) -> Result<crossio_core::Error, String> {
+    match first_item(b, url, 10).await?.1 {
         Ok(Some(Err(e))) => Ok(e),
         other => Err(format!("{url}: expected an error, got {other:?}")),
     }
@@ -203,8 +216,7 @@ pub async fn fault_ws_illegal_close_code_fails_the_connection<B: Backend>(
 ) -> CaseResult {
     for code in [0u16, 999, 1004, 2000, 5000] {
         let url = e.fault_ws(&format!("/ws/close-code?code={code}"));
-        let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
-        match (BROWSER, b.timeout(Duration::from_secs(10), c.next()).await) {
+        match (BROWSER, first_item(&b, &url, 10).await?.1) {
             (true, Ok(Some(Err(err)))) => ensure_eq!(err.kind(), ErrorKind::Protocol),
             (false, Ok(Some(Ok(Message::Close(Some(f)))))) => ensure_eq!(f.code(), 1002),
             (_, other) => return Err(format!("illegal close code {code}: {other:?}")),
@@ -218,8 +230,7 @@ pub async fn fault_ws_legal_close_codes_are_surfaced<B: Backend>(b: B, e: Env) -
         1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 4999,
     ] {
         let url = e.fault_ws(&format!("/ws/close-code?code={code}"));
-        let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
-        match b.timeout(Duration::from_secs(10), c.next()).await {
+        match first_item(&b, &url, 10).await?.1 {
             Ok(Some(Ok(Message::Close(Some(f))))) => {
                 ensure_eq!(f.code(), code);
                 ensure_eq!(f.reason(), "r");
@@ -232,8 +243,7 @@ pub async fn fault_ws_legal_close_codes_are_surfaced<B: Backend>(b: B, e: Env) -
 
 pub async fn fault_ws_ping_flood_is_absorbed<B: Backend>(b: B, e: Env) -> CaseResult {
     let url = e.fault_ws("/ws/ping-flood");
-    let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
-    match b.timeout(Duration::from_secs(20), c.next()).await {
+    match first_item(&b, &url, 20).await?.1 {
         Ok(Some(Ok(m))) => ensure_eq!(m, Message::text("after-pings")),
         other => return Err(format!("after 10 000 pings: {other:?}")),
     }
@@ -242,8 +252,8 @@ pub async fn fault_ws_ping_flood_is_absorbed<B: Backend>(b: B, e: Env) -> CaseRe
 
 pub async fn fault_ws_reset_after_a_message_is_closed<B: Backend>(b: B, e: Env) -> CaseResult {
     let url = e.fault_ws("/ws/reset");
-    let mut c = b.connect(&url, ConnectOptions::new()).await.ctx(&url)?;
-    match b.timeout(Duration::from_secs(10), c.next()).await {
+    let (mut c, first) = first_item(&b, &url, 10).await?;
+    match first {
         Ok(Some(Ok(m))) => ensure_eq!(m, Message::text("hello")),
         other => return Err(format!("the message before the reset: {other:?}")),
     }
