@@ -118,10 +118,24 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
     }
     var lines = "";
     resp.headers.forEach(function(v, k) { lines += k + ":" + v + "\n"; });
+    /* Content-Length counts the bytes on the wire; the body read here is decoded. It is the
+     * length the user reads only when the body is known not to be content-encoded, and a
+     * missing Content-Encoding proves that only where the header would be visible: a
+     * same-origin ("basic") response, or a CORS response whose own
+     * Access-Control-Expose-Headers is visible and exposes Content-Encoding (by name, or by
+     * "*" on a request without credentials). Otherwise the length is unknown (-1). */
     var len = -1;
     var cl = resp.headers.get("content-length");
     var ce = resp.headers.get("content-encoding");
-    if (cl !== null && (ce === null || ce === "identity") && /^[0-9]+$/.test(cl.trim())) {
+    var ceVisible = resp.type === "basic" || resp.type === "default";
+    if (!ceVisible && resp.type === "cors") {
+      var exposed = (resp.headers.get("access-control-expose-headers") || "")
+          .split(",").map(function(x) { return x.trim().toLowerCase(); });
+      ceVisible = exposed.indexOf("content-encoding") >= 0 ||
+          (exposed.indexOf("*") >= 0 && init.credentials !== "include");
+    }
+    if (cl !== null && ceVisible && (ce === null || ce.trim() === "identity") &&
+        /^[0-9]+$/.test(cl.trim())) {
       len = Number(cl.trim());
     }
     _crossio_fetch_on_head(id, resp.status, str(lines), str(resp.url || u), len);

@@ -129,6 +129,34 @@ pub async fn http_content_length_and_progress<B: Backend>(b: B, e: Env) -> CaseR
     Ok(())
 }
 
+/// A gzip response with a `Content-Length`, read cross-origin with and without
+/// `Access-Control-Expose-Headers`: the body read is the decoded text, complete, and
+/// `content_length()` is either unknown or that decoded length, never the compressed one.
+pub async fn http_compressed_cross_origin_body_reads_completely<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let want = crate::compressed_text();
+    for path in ["/compressed/gzip", "/compressed/gzip?expose=0"] {
+        let resp = send(&b, Request::get(&e.http(path))).await?;
+        ensure_eq!(resp.status(), StatusCode::OK);
+        let announced = resp.content_length();
+        ensure!(
+            announced.is_none() || announced == Some(want.len() as u64),
+            "{path}: content_length() {announced:?} is neither unknown nor the decoded {}",
+            want.len()
+        );
+        let text = resp.text().await.ctx(&format!("reading {path}"))?;
+        ensure!(
+            text == want,
+            "{path}: body of {} bytes is not the decoded {} bytes",
+            text.len(),
+            want.len()
+        );
+    }
+    Ok(())
+}
+
 pub async fn http_streamed_body_arrives_before_the_end<B: Backend>(b: B, e: Env) -> CaseResult {
     // 6 chunks of 4 KiB, 150 ms apart: the first must be readable long before the last.
     let resp = send(

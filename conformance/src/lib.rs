@@ -166,6 +166,7 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_body_1mib_exact,
         Http: http_cases::http_content_length_and_progress,
         Http: http_cases::http_streamed_body_arrives_before_the_end,
+        Http: http_cases::http_compressed_cross_origin_body_reads_completely,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,
         Http: http_cases::http_redirects_limited,
@@ -219,6 +220,12 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Spawn: cancel_cases::cancel_sleeps_and_timeouts_leave_the_executor_healthy,
         Transport: cancel_cases::cancel_sink_send_midway_keeps_order,
     ]
+}
+
+/// The decoded body of every `/compressed/...` route: 32 KiB of text that compresses well, so
+/// the compressed length differs from it by far.
+pub fn compressed_text() -> String {
+    "crossio compressed body\n".repeat(1366)
 }
 
 /// Run one case to completion with an overall deadline, catching panics.

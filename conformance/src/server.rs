@@ -17,10 +17,14 @@
 //!   `D` ms apart (byte `i` of the whole body = `i % 251`).
 //! - `/delay/MS` waits `MS` ms before the response head, then answers `delayed`.
 //! - `/redirect/N` redirects (302) to `/redirect/N-1`; `/redirect/0` answers `redirect done`.
+//! - `/compressed/gzip[?expose=0]` answers [`crate::compressed_text`] gzip-encoded, with
+//!   `Content-Encoding: gzip` and the compressed `Content-Length`, whatever the request accepts
+//!   (as many servers do); `expose=0` leaves out `Access-Control-Expose-Headers`, so a browser
+//!   hides `Content-Encoding` from a cross-origin page while `Content-Length` stays visible.
 //! - `OPTIONS` on any path answers a CORS preflight.
 //!
 //! Every HTTP response carries `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers:
-//! *` and `Cross-Origin-Resource-Policy: cross-origin`.
+//! *` (unless the route says otherwise) and `Cross-Origin-Resource-Policy: cross-origin`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -46,6 +50,10 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 pub fn pattern_byte(i: usize) -> u8 {
     (i % 251) as u8
 }
+
+/// Marks a response that must not carry `Access-Control-Expose-Headers`.
+#[derive(Clone, Copy)]
+struct NoExpose;
 
 /// A running test server. Dropping it stops the server.
 pub struct TestServer {
@@ -308,12 +316,15 @@ fn full(body: impl Into<Bytes>) -> HttpBody {
 }
 
 fn with_cors(mut resp: Response<HttpBody>, req_headers: &http::HeaderMap) -> Response<HttpBody> {
+    let expose = resp.extensions().get::<NoExpose>().is_none();
     let h = resp.headers_mut();
     h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
-    h.insert(
-        "access-control-expose-headers",
-        HeaderValue::from_static("*"),
-    );
+    if expose {
+        h.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static("*"),
+        );
+    }
     h.insert(
         "cross-origin-resource-policy",
         HeaderValue::from_static("cross-origin"),
@@ -410,6 +421,24 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             }
             Err(_) => simple(StatusCode::BAD_REQUEST, "bad count"),
         },
+        ["compressed", "gzip"] => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let body = std::io::Write::write_all(&mut enc, crate::compressed_text().as_bytes())
+                .and_then(|()| enc.finish());
+            match body {
+                Ok(body) => {
+                    let mut r = simple(StatusCode::OK, body);
+                    let h = r.headers_mut();
+                    h.insert("content-type", HeaderValue::from_static("text/plain"));
+                    h.insert("content-encoding", HeaderValue::from_static("gzip"));
+                    if q.get("expose").map(String::as_str) == Some("0") {
+                        r.extensions_mut().insert(NoExpose);
+                    }
+                    r
+                }
+                Err(e) => simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        }
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
 }

@@ -57,7 +57,8 @@ pub enum Event {
         headers: String,
         /// The final URL (after redirects).
         url: String,
-        /// `Content-Length`, when announced and the body is not content-encoded.
+        /// `Content-Length`, when announced and the body is known not to be content-encoded (the
+        /// glue can see `Content-Encoding`); otherwise `None`.
         content_length: Option<u64>,
     },
     /// A non-empty body chunk.
