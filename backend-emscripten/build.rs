@@ -14,8 +14,10 @@ fn main() {
         .file("csrc/glue.c")
         .file("csrc/proxy_main.c")
         .file("csrc/fetch.c")
-        .file("csrc/bench.c")
         .warnings(true);
+    if std::env::var_os("CARGO_FEATURE_BENCH").is_some() {
+        build.file("csrc/bench.c");
+    }
     if pthreads {
         build.flag("-pthread");
     }

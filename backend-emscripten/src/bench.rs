@@ -19,16 +19,14 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crossio_core::{Error, ErrorKind, Result};
 
+use crate::bridge::{Registry, Slot, Wake};
 use crate::sys;
 use crate::sys::bench::Status;
 
@@ -43,27 +41,17 @@ pub struct JsRun {
 }
 
 #[derive(Default)]
-struct Slot {
+struct Run {
     result: Option<Result<JsRun>>,
     waker: Option<Waker>,
 }
 
-type Shared = Arc<Mutex<Slot>>;
+/// Every run in progress, by the token its JS loop reports with.
+static RUNS: Registry<Run> = Registry::new();
 
-static PENDING: Mutex<BTreeMap<u32, Shared>> = Mutex::new(BTreeMap::new());
-static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Completion of run `token` (called by `sys::bench` on the main thread, or inline when a run
-/// could not start). Unknown tokens (a dropped [`JsRunFuture`]) are ignored. No lock is held
-/// while waking.
-pub(crate) fn deliver(token: u32, ms: f64, bytes: u64, status: Status) {
-    let Some(slot) = lock(&PENDING).remove(&token) else {
-        return;
-    };
+/// Completion of run `token` (the sink of `sys::bench`, on the main thread, or inline when a
+/// run could not start). Unknown tokens (a dropped [`JsRunFuture`]) are ignored.
+fn on_done(token: u32, ms: f64, bytes: u64, status: Status) {
     let result = match status {
         Status::Ok => Ok(JsRun {
             elapsed: Duration::from_secs_f64(ms / 1e3),
@@ -85,14 +73,10 @@ pub(crate) fn deliver(token: u32, ms: f64, bytes: u64, status: Status) {
             "raw JS loop: could not start (NUL in the URL, a count beyond i32, or no main thread)",
         )),
     };
-    let waker = {
-        let mut s = lock(&slot);
+    RUNS.deliver(token, |s| {
         s.result = Some(result);
-        s.waker.take()
-    };
-    if let Some(w) = waker {
-        w.wake();
-    }
+        Wake::none().and(s.waker.take())
+    });
 }
 
 /// A raw JS run in progress; completes with its [`JsRun`]. Pollable from any thread.
@@ -100,7 +84,7 @@ pub(crate) fn deliver(token: u32, ms: f64, bytes: u64, status: Status) {
 #[must_use = "a JsRunFuture does nothing useful unless awaited"]
 pub struct JsRunFuture {
     token: u32,
-    slot: Shared,
+    slot: Slot<Run>,
 }
 
 impl std::fmt::Debug for JsRunFuture {
@@ -113,9 +97,8 @@ impl std::fmt::Debug for JsRunFuture {
 
 impl JsRunFuture {
     fn register() -> Self {
-        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
-        let slot = Shared::default();
-        lock(&PENDING).insert(token, slot.clone());
+        sys::bench::init(on_done);
+        let (token, slot) = RUNS.insert(Run::default());
         JsRunFuture { token, slot }
     }
 }
@@ -124,7 +107,7 @@ impl Future for JsRunFuture {
     type Output = Result<JsRun>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<JsRun>> {
-        let mut s = lock(&self.slot);
+        let mut s = self.slot.lock();
         match s.result.take() {
             Some(r) => Poll::Ready(r),
             None => {
@@ -137,7 +120,7 @@ impl Future for JsRunFuture {
 
 impl Drop for JsRunFuture {
     fn drop(&mut self) {
-        lock(&PENDING).remove(&self.token);
+        RUNS.remove(self.token);
     }
 }
 

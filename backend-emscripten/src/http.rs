@@ -7,31 +7,34 @@
 //! chunk** per response is held on the Rust side (plus what the browser buffers internally for
 //! its stream, which the network layer back-pressures).
 //!
+//! The JS completions reach [`on_fetch_event`] as `(id, event)`; it updates the fetch's
+//! [`Slot`] through the [`bridge`] and wakes after the lock is released.
+//!
 //! Dropping the `send` future or the body before the end aborts the fetch (its
-//! `AbortController`) and frees its state; [`crate::page::live_fetches`] counts the fetches
-//! still registered.
+//! `AbortController`) and frees its state; the backend's diagnostics count the fetches still
+//! registered.
 //!
 //! Browser limits (the README's target table): [`Redirect::None`] and a redirect limit below
 //! the browser's fixed 20 are [`ErrorKind::Unsupported`]; too many redirects is a network error
 //! ([`ErrorKind::Connect`]); request headers the Fetch standard forbids are `Unsupported`.
 
-use std::collections::BTreeMap;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use crossio_core::http::DEFAULT_MAX_REDIRECTS;
 use crossio_core::{
-    Body, Error, ErrorKind, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
+    Body, Error, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
 };
 use futures_core::Stream;
 
 use crate::EmscriptenBackend;
+use crate::bridge::{self, Registry, Slot, Wake};
+use crate::error;
 use crate::sys;
-use crate::sys::fetch::{Event, FailKind};
+use crate::sys::fetch::Event;
 
 /// One in-flight fetch, shared by the Rust side (future, then body) and the JS callbacks.
 struct FetchState {
@@ -57,22 +60,16 @@ struct Head {
     content_length: Option<u64>,
 }
 
-type Shared = Arc<Mutex<FetchState>>;
-
-static FETCHES: Mutex<BTreeMap<u32, Shared>> = Mutex::new(BTreeMap::new());
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+/// Every fetch in flight, by the id the JS side knows it by.
+static FETCHES: Registry<FetchState> = Registry::new();
 /// Body bytes delivered by the browser and not yet taken by a `Body`, over all fetches.
 static HELD: AtomicUsize = AtomicUsize::new(0);
 /// The most `HELD` has ever been.
 static HELD_PEAK: AtomicUsize = AtomicUsize::new(0);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// Fetches registered and not yet ended, failed, or dropped.
 pub(crate) fn live_fetches() -> usize {
-    lock(&FETCHES).len()
+    FETCHES.len()
 }
 
 /// Body bytes received from the browser and not yet read, over all responses.
@@ -94,14 +91,8 @@ fn release(n: usize) {
     HELD.fetch_sub(n, Ordering::Relaxed);
 }
 
-/// A JS completion for fetch `id` (main thread). Unknown ids (dropped fetches) are ignored.
-pub(crate) fn deliver(id: u32, event: Event) {
-    let Some(shared) = lock(&FETCHES).get(&id).cloned() else {
-        return;
-    };
-    let waker = {
-        let mut s = lock(&shared);
-        let url = s.url.clone();
+impl FetchState {
+    fn apply(&mut self, event: Event) {
         match event {
             Event::Head {
                 status,
@@ -109,8 +100,8 @@ pub(crate) fn deliver(id: u32, event: Event) {
                 url,
                 content_length,
             } => {
-                s.head_seen = true;
-                s.head = Some(Ok(Head {
+                self.head_seen = true;
+                self.head = Some(Ok(Head {
                     status,
                     headers,
                     url,
@@ -118,67 +109,51 @@ pub(crate) fn deliver(id: u32, event: Event) {
                 }));
             }
             Event::Chunk(bytes) => {
-                s.reading = false;
+                self.reading = false;
                 hold(bytes.len());
-                s.chunk = Some(Ok(Some(bytes)));
+                self.chunk = Some(Ok(Some(bytes)));
             }
             Event::End => {
-                s.reading = false;
-                s.finished = true;
-                s.chunk = Some(Ok(None));
+                self.reading = false;
+                self.finished = true;
+                self.chunk = Some(Ok(None));
             }
             Event::Failed(kind, message) => {
-                s.reading = false;
-                s.finished = true;
-                let err = match kind {
-                    FailKind::Timeout => Error::timeout(format!("request to {url}: timed out")),
-                    FailKind::Aborted => Error::new(
-                        ErrorKind::Cancelled,
-                        format!("request to {url}: aborted ({message})"),
-                    ),
-                    // After the head, a network failure cut the body short: like natively,
-                    // that is an HTTP-level failure, not a failure to connect.
-                    FailKind::Network if s.head_seen => Error::new(
-                        ErrorKind::Http,
-                        format!(
-                            "request to {url}: the body was cut short by a network error ({message})"
-                        ),
-                    ),
-                    FailKind::Network => Error::new(
-                        ErrorKind::Connect,
-                        format!(
-                            "request to {url}: network error ({message}); the browser gives no \
-                             detail (refused, DNS, CORS, TLS or too many redirects)"
-                        ),
-                    ),
-                };
-                if !s.head_seen {
-                    s.head_seen = true;
-                    s.head = Some(Err(err));
+                self.reading = false;
+                self.finished = true;
+                let err = error::fetch_failed(&self.url, kind, &message, self.head_seen);
+                if self.head_seen {
+                    self.chunk = Some(Err(err));
                 } else {
-                    s.chunk = Some(Err(err));
+                    self.head_seen = true;
+                    self.head = Some(Err(err));
                 }
             }
         }
-        s.waker.take()
-    };
-    if let Some(w) = waker {
-        w.wake();
     }
+}
+
+/// The sink of every fetch event (main thread, from `sys::fetch`'s callbacks). Unknown ids
+/// (dropped fetches) are ignored.
+fn on_fetch_event(id: u32, event: Event) {
+    FETCHES.deliver(id, |s| {
+        s.apply(event);
+        Wake::none().and(s.waker.take())
+    });
 }
 
 /// Owns a registered fetch: dropping it aborts the fetch (if still running in JS) and removes
 /// it from the registry.
 struct Guard {
     id: u32,
-    shared: Shared,
+    shared: Slot<FetchState>,
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        lock(&FETCHES).remove(&self.id);
+        FETCHES.remove(self.id);
         let finished = {
-            let mut s = lock(&self.shared);
+            let mut s = self.shared.lock();
             if let Some(Ok(Some(bytes))) = s.chunk.take() {
                 release(bytes.len());
             }
@@ -186,7 +161,7 @@ impl Drop for Guard {
         };
         if !finished {
             let id = self.id;
-            crate::reactor::on_main(move || sys::fetch::abort(id));
+            bridge::on_main(move || sys::fetch::abort(id));
         }
     }
 }
@@ -205,7 +180,7 @@ impl Stream for FetchBody {
             return Poll::Ready(None);
         }
         let id = self.guard.id;
-        let mut s = lock(&self.guard.shared);
+        let mut s = self.guard.shared.lock();
         if let Some(result) = s.chunk.take() {
             drop(s);
             return match result {
@@ -229,12 +204,12 @@ impl Stream for FetchBody {
         }
         s.reading = true;
         drop(s);
-        if !crate::reactor::on_main(move || sys::fetch::read(id)) {
+        if !bridge::on_main(move || sys::fetch::read(id)) {
             self.ended = true;
-            let url = lock(&self.guard.shared).url.clone();
-            return Poll::Ready(Some(Err(Error::new(
-                ErrorKind::Io,
-                format!("request to {url}: cannot reach the main thread to read the body"),
+            let url = self.guard.shared.lock().url.clone();
+            return Poll::Ready(Some(Err(error::main_thread_gone(
+                "reading the body of",
+                &url,
             ))));
         }
         Poll::Pending
@@ -275,58 +250,58 @@ fn validate(request: &Request, url: &str) -> Result<String> {
     Ok(crate::headers::encode_lines(request.headers()))
 }
 
+/// The request's own deadline in ms for the JS timer; 0: none. A browser timer cannot wait
+/// longer than ~24.8 days, so such a deadline counts as none.
+fn timeout_ms(request: &Request) -> f64 {
+    let ms = request
+        .options()
+        .timeout
+        .map_or(0.0, |t| (t.as_secs_f64() * 1000.0).max(1.0));
+    if ms > sys::event_loop::MAX_TIMER_MS {
+        0.0
+    } else {
+        ms
+    }
+}
+
+/// Register the fetch and hand its start to the main thread.
+fn start(request: Request, url: &str, headers: String) -> Result<Guard> {
+    let timeout_ms = timeout_ms(&request);
+    sys::fetch::init(on_fetch_event);
+    let (id, shared) = FETCHES.insert(FetchState {
+        url: url.to_owned(),
+        head: None,
+        head_seen: false,
+        chunk: None,
+        reading: false,
+        finished: false,
+        waker: None,
+    });
+    let guard = Guard { id, shared };
+    let method = request.method().as_str().to_owned();
+    let (parts, _) = request.into_parts();
+    let body = parts.into_body();
+    let start_url = url.to_owned();
+    let queued = bridge::on_main(move || {
+        sys::fetch::start(id, &method, &start_url, &headers, &body, timeout_ms);
+    });
+    if !queued {
+        guard.shared.lock().finished = true;
+        return Err(error::main_thread_gone("request to", url));
+    }
+    Ok(guard)
+}
+
 impl Http for EmscriptenBackend {
     /// Send `request` with the browser's `fetch()` (CORS mode, no credentials, redirects
     /// followed). Callable from any thread; dropping the future aborts the request.
     async fn send(&self, request: Request) -> Result<Response> {
         let url = request.url();
         let headers = validate(&request, &url)?;
-        let timeout_ms = request
-            .options()
-            .timeout
-            .map_or(0.0, |t| (t.as_secs_f64() * 1000.0).max(1.0));
-        // A browser timer cannot wait longer than ~24.8 days: treat such a deadline as none.
-        let timeout_ms = if timeout_ms > sys::MAX_TIMER_MS {
-            0.0
-        } else {
-            timeout_ms
-        };
         let is_head = request.method() == http::Method::HEAD;
-        sys::fetch::init();
-
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
-        let shared = Arc::new(Mutex::new(FetchState {
-            url: url.clone(),
-            head: None,
-            head_seen: false,
-            chunk: None,
-            reading: false,
-            finished: false,
-            waker: None,
-        }));
-        lock(&FETCHES).insert(id, shared.clone());
-        let guard = Guard {
-            id,
-            shared: shared.clone(),
-        };
-
-        let method = request.method().as_str().to_owned();
-        let (parts, _) = request.into_parts();
-        let body = parts.into_body();
-        let start_url = url.clone();
-        let queued = crate::reactor::on_main(move || {
-            sys::fetch::start(id, &method, &start_url, &headers, &body, timeout_ms);
-        });
-        if !queued {
-            lock(&shared).finished = true;
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("request to {url}: cannot reach the browser's main thread"),
-            ));
-        }
-
+        let guard = start(request, &url, headers)?;
         let head = poll_fn(|cx| {
-            let mut s = lock(&shared);
+            let mut s = guard.shared.lock();
             match s.head.take() {
                 Some(h) => Poll::Ready(h),
                 None => {
@@ -336,14 +311,8 @@ impl Http for EmscriptenBackend {
             }
         })
         .await?;
-
-        let status = StatusCode::from_u16(head.status).map_err(|e| {
-            Error::new(
-                ErrorKind::Http,
-                format!("request to {url}: invalid status {}", head.status),
-            )
-            .with_source(e)
-        })?;
+        let status = StatusCode::from_u16(head.status)
+            .map_err(|e| error::bad_status(&url, head.status, e))?;
         let total = if is_head { None } else { head.content_length };
         let body = Body::from_stream(
             FetchBody {

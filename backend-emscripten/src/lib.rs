@@ -17,33 +17,150 @@
 //!
 //! The crate carries its own C/JS glue (compiled with emcc by `build.rs`), including the
 //! `__main_argc_argv` shim that lets a Rust binary link with `-sPROXY_TO_PTHREAD`.
+//!
+//! The files mirror crossio-native's: `lib.rs` (the backend and its builder), `error.rs` (every
+//! mapping from the browser's failures to crossio's kinds), `transport.rs`, `http.rs`,
+//! `spawn.rs` (one file per build mode under `spawn/`); plus `bridge.rs`, the one seam between
+//! browser callbacks and futures, and `sys/`, the FFI. With the non-default `bench` feature,
+//! [`bench`] has raw-browser baselines for benchmarks.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 #![cfg_attr(not(target_os = "emscripten"), allow(unused))]
 
-#[cfg(target_os = "emscripten")]
+#[cfg(all(target_os = "emscripten", feature = "bench"))]
 pub mod bench;
 #[cfg(target_os = "emscripten")]
-mod executor;
+mod bridge;
+#[cfg(target_os = "emscripten")]
+pub mod diagnostics;
+#[cfg(target_os = "emscripten")]
+mod error;
 mod headers;
 #[cfg(target_os = "emscripten")]
 mod http;
-#[cfg(all(target_os = "emscripten", target_feature = "atomics"))]
-mod pool;
-#[cfg(target_os = "emscripten")]
-mod reactor;
 #[cfg(target_os = "emscripten")]
 mod spawn;
 #[cfg(target_os = "emscripten")]
 #[allow(unsafe_code)] // the only module with FFI and `unsafe`
 mod sys;
-#[cfg(all(target_os = "emscripten", not(target_feature = "atomics")))]
-mod timer;
 #[cfg(target_os = "emscripten")]
 mod transport;
 
 #[cfg(target_os = "emscripten")]
-mod backend;
+pub use crate::backend::*;
 
 #[cfg(target_os = "emscripten")]
-pub use crate::backend::*;
+mod backend {
+    use std::sync::Arc;
+
+    use crossio_core::{Error, Result};
+
+    pub use crate::spawn::EmscriptenSleep;
+    pub use crate::transport::EmscriptenConnection;
+
+    use crate::spawn::mode::Mode;
+
+    /// True when this is the pthreads ("worker mode") build.
+    pub const WORKER_MODE: bool = cfg!(target_feature = "atomics");
+
+    /// The emscripten backend. Cheap to clone; clones share the build mode's state (in worker
+    /// mode, the pool).
+    #[derive(Clone)]
+    pub struct EmscriptenBackend {
+        pub(crate) inner: Arc<Inner>,
+    }
+
+    pub(crate) struct Inner {
+        pub(crate) mode: Mode,
+    }
+
+    /// Configures an [`EmscriptenBackend`].
+    #[derive(Debug, Clone, Default)]
+    pub struct Builder {
+        pub(crate) worker_threads: Option<usize>,
+        pub(crate) max_blocking_threads: Option<usize>,
+    }
+
+    impl Builder {
+        /// Worker mode: async worker threads. Default: the pre-created pthread workers still
+        /// free when the backend starts (what `-sPTHREAD_POOL_SIZE` reserved) minus one kept
+        /// for `spawn_blocking`, at least 1. Zero is refused. Ignored in the main-thread build.
+        pub fn worker_threads(mut self, n: usize) -> Self {
+            self.worker_threads = Some(n);
+            self
+        }
+
+        /// Worker mode: most threads `spawn_blocking` may use at once (default 8); jobs beyond
+        /// it queue. Zero is refused. Ignored in the main-thread build.
+        pub fn max_blocking_threads(mut self, n: usize) -> Self {
+            self.max_blocking_threads = Some(n);
+            self
+        }
+
+        /// Build the backend (in worker mode: start the pool).
+        pub fn build(self) -> Result<EmscriptenBackend> {
+            if self.worker_threads == Some(0) {
+                return Err(Error::invalid_input("worker_threads must be at least 1"));
+            }
+            if self.max_blocking_threads == Some(0) {
+                return Err(Error::invalid_input(
+                    "max_blocking_threads must be at least 1",
+                ));
+            }
+            crate::sys::glue_anchor();
+            let mode = Mode::start(&self)?;
+            Ok(EmscriptenBackend {
+                inner: Arc::new(Inner { mode }),
+            })
+        }
+    }
+
+    impl EmscriptenBackend {
+        /// A backend with default settings.
+        pub fn new() -> Result<Self> {
+            Builder::default().build()
+        }
+
+        /// Configure before building.
+        pub fn builder() -> Builder {
+            Builder::default()
+        }
+    }
+
+    impl std::fmt::Debug for EmscriptenBackend {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("EmscriptenBackend")
+                .field("mode", &Mode::NAME)
+                .finish()
+        }
+    }
+}
+
+/// What a program on the page needs: where it runs, a heartbeat to see that the page stays
+/// responsive, and a clean exit.
+#[cfg(target_os = "emscripten")]
+pub mod page {
+    /// True on the browser's main thread.
+    pub fn is_main_thread() -> bool {
+        crate::sys::threading::is_main_browser_thread()
+    }
+
+    /// Start (once) a `setInterval` heartbeat on the main thread, ticking every `interval_ms`;
+    /// [`heartbeat`] reads the tick count from any thread. A count that stops advancing means
+    /// the page's event loop is blocked.
+    pub fn start_heartbeat(interval_ms: u32) {
+        crate::sys::event_loop::heartbeat_start(interval_ms)
+    }
+
+    /// Heartbeat ticks so far (0 until [`start_heartbeat`]).
+    pub fn heartbeat() -> u64 {
+        crate::sys::event_loop::heartbeat_count()
+    }
+
+    /// End the program with `code`, from any thread: the exit happens in a 0 ms timeout on
+    /// the main thread, after pending output is flushed. Needs `-sEXIT_RUNTIME=1` at link time
+    /// to shut the runtime down.
+    pub fn exit(code: i32) {
+        crate::sys::event_loop::exit_soon(code)
+    }
+}

@@ -1,18 +1,30 @@
 //! `Spawner` for the emscripten backend.
+//!
+//! What differs per build mode lives in one file per mode behind one small interface (`Mode`
+//! with `start`, `spawn`, `spawn_blocking`, `sleep`, `may_block`, `block_on`, and its `Sleep`
+//! type): `spawn/main_thread.rs` (no `+atomics`) and `spawn/worker.rs` (`+atomics`, a tokio
+//! pool on pthreads). A new mode is one more file and one more `path` arm below. What every
+//! mode shares: the main thread's event-loop executor (`spawn_local`; `spawn` in the
+//! main-thread mode) and browser timers.
 
 use std::future::Future;
 use std::time::Duration;
 
-use crossio_core::{Error, JoinHandle, Result, Spawner};
+use crossio_core::{JoinHandle, Result, Spawner};
 
-use crate::{EmscriptenBackend, executor, sys};
+use crate::EmscriptenBackend;
 
-/// The sleep future of this build.
+pub(crate) mod executor;
 #[cfg(not(target_feature = "atomics"))]
-pub type EmscriptenSleep = crate::timer::BrowserSleep;
-/// The sleep future of this build (a tokio timer, driven by the worker pool).
-#[cfg(target_feature = "atomics")]
-pub type EmscriptenSleep = tokio::time::Sleep;
+mod timer;
+
+#[cfg_attr(not(target_feature = "atomics"), path = "spawn/main_thread.rs")]
+#[cfg_attr(target_feature = "atomics", path = "spawn/worker.rs")]
+pub(crate) mod mode;
+
+/// The sleep future of this build: a browser timer in the main-thread mode, a tokio timer
+/// driven by the pool in the worker mode. Dropping it cancels the timer.
+pub type EmscriptenSleep = mode::Sleep;
 
 impl Spawner for EmscriptenBackend {
     type Sleep = EmscriptenSleep;
@@ -22,18 +34,7 @@ impl Spawner for EmscriptenBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        #[cfg(target_feature = "atomics")]
-        {
-            JoinHandle::from_raw(crate::pool::TokioJoin(
-                self.inner
-                    .runtime
-                    .spawn(crossio_core::block::mark_task(future)),
-            ))
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        {
-            executor::spawn(future)
-        }
+        self.inner.mode.spawn(future)
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>
@@ -50,54 +51,14 @@ impl Spawner for EmscriptenBackend {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        #[cfg(target_feature = "atomics")]
-        {
-            JoinHandle::from_raw(crate::pool::TokioJoin(self.inner.runtime.spawn_blocking(f)))
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        {
-            // Without pthreads there is no other thread: the job runs in its own macrotask on
-            // the main thread (it blocks the page for its duration; see the README).
-            executor::spawn(async move { f() })
-        }
+        self.inner.mode.spawn_blocking(f)
     }
 
     fn sleep(&self, duration: Duration) -> Self::Sleep {
-        #[cfg(target_feature = "atomics")]
-        {
-            let _guard = self.inner.runtime.enter();
-            tokio::time::sleep(duration)
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        {
-            crate::timer::BrowserSleep::new(duration)
-        }
+        self.inner.mode.sleep(duration)
     }
 
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        if sys::is_main_browser_thread() {
-            return Err(Error::unsupported(
-                "block_on on the browser's main thread would freeze the page: spawn the future \
-                 instead, or call block_on from a worker (the pthreads build)",
-            ));
-        }
-        #[cfg(target_feature = "atomics")]
-        {
-            if crossio_core::block::in_task() {
-                return Err(Error::unsupported(
-                    "block_on called from inside an async task, where blocking could deadlock \
-                     the pool: await the future instead",
-                ));
-            }
-            let _guard = self.inner.runtime.enter();
-            Ok(crossio_core::block::park_block_on(future))
-        }
-        #[cfg(not(target_feature = "atomics"))]
-        {
-            drop(future);
-            Err(Error::unsupported(
-                "block_on needs the pthreads build: only the main thread exists",
-            ))
-        }
+        self.inner.mode.block_on(future)
     }
 }

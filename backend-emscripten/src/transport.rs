@@ -1,38 +1,44 @@
 //! `Transport` on Emscripten's WebSocket API (`emscripten/websocket.h`).
 //!
 //! Sockets live on the browser's main thread, the only thread where the browser delivers their
-//! events: every socket operation is handed to the main thread with `reactor::on_main` (inline when
-//! already there, `emscripten_proxy_async` from a worker, never waiting), and the socket's
-//! callbacks turn events into queued state plus a wake of the waiting task. The same connection
-//! type therefore works from main-thread tasks and from worker threads (blocked in `block_on` or
-//! running on the pool).
+//! events: every socket operation is handed to the main thread with [`bridge::on_main`] (inline
+//! when already there, `emscripten_proxy_async` from a worker, never waiting). The socket's
+//! callbacks report `(key, event)` to [`on_socket_event`], which updates the connection's
+//! [`Slot`] through the [`bridge`] and wakes the waiting task after the lock is released. The
+//! same connection type therefore works from main-thread tasks and from worker threads
+//! (blocked in `block_on` or running on the pool).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use crossio_core::{
-    CloseFrame, ConnectOptions, Connection, Error, ErrorKind, Message, Result, Spawner, Transport,
-    closed_error, parse_ws_url, validate_close,
+    ConnectOptions, Connection, Error, Message, Result, Spawner, Transport, closed_error,
+    parse_ws_url, validate_close,
 };
 use futures_core::Stream;
 use futures_sink::Sink;
 
 use crate::EmscriptenBackend;
+use crate::bridge::{self, Registry, Slot, Wake};
+use crate::error;
 use crate::sys;
-use crate::sys::websocket::{Handler, Socket};
+use crate::sys::event_loop::TimerId;
+use crate::sys::websocket::Socket;
+
+/// Every open connection's state, by the key its socket's callbacks carry.
+static CONNECTIONS: Registry<Shared> = Registry::new();
 
 thread_local! {
-    /// The main thread's sockets, by connection id. Only touched inside `reactor::on_main`.
-    static SOCKETS: RefCell<HashMap<u64, Socket>> = RefCell::new(HashMap::new());
+    /// The main thread's sockets, by connection key. Only touched on the main thread; a
+    /// borrow never outlives the socket call it serves.
+    static SOCKETS: RefCell<HashMap<u32, Socket>> = RefCell::new(HashMap::new());
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static SEND_WAITS: AtomicU64 = AtomicU64::new(0);
 
 /// How many times a sender waited for the browser's send buffer to drain (diagnostics).
@@ -48,15 +54,10 @@ pub const SEND_HIGH_WATER: usize = 4 << 20;
 /// Interval of the main thread's `bufferedAmount` checks while a sender waits.
 pub const DRAIN_POLL_MS: f64 = 2.0;
 
-/// Run `f` with connection `id`'s socket on the main thread (skipped if it is gone).
-fn with_socket(id: u64, f: impl FnOnce(&Socket) + Send + 'static) {
-    crate::reactor::on_main(move || {
-        SOCKETS.with(|m| {
-            if let Some(s) = m.borrow().get(&id) {
-                f(s);
-            }
-        })
-    });
+/// Run `f` with connection `key`'s socket (main thread only); `None` if it is gone. The
+/// borrow of the socket table ends when `f` returns: `f` must not wake or call up.
+fn with_socket<R>(key: u32, f: impl FnOnce(&Socket) -> R) -> Option<R> {
+    SOCKETS.with(|m| m.borrow().get(&key).map(f))
 }
 
 enum Event {
@@ -92,7 +93,10 @@ struct Shared {
     to_main: usize,
     /// The browser's `bufferedAmount` as last read on the main thread.
     buffered: usize,
-    drain_poll_armed: bool,
+    /// The main thread's `bufferedAmount` re-read timer, while armed.
+    drain_timer: Option<TimerId>,
+    /// A send or close the browser refused, reported by the next sink operation.
+    send_error: Option<Error>,
     open_waker: Option<Waker>,
     recv_waker: Option<Waker>,
     send_waker: Option<Waker>,
@@ -102,129 +106,111 @@ impl Shared {
     fn send_blocked(&self) -> bool {
         self.to_main + self.buffered >= SEND_HIGH_WATER
     }
-}
 
-fn lock(s: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    s.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The socket callbacks' side (runs on the main thread).
-struct Events(Arc<Mutex<Shared>>);
-
-impl Events {
-    /// Apply `f` under the lock, then wake outside it.
-    fn update(&self, f: impl FnOnce(&mut Shared)) {
-        let wakers = {
-            let mut s = lock(&self.0);
-            f(&mut s);
-            let send = if s.send_blocked() && s.phase != Phase::Closed {
-                None
-            } else {
-                s.send_waker.take()
-            };
-            [s.open_waker.take(), s.recv_waker.take(), send]
+    /// The wakers an event wakes: the opener, the reader, and the sender unless it must
+    /// still wait for the browser's buffer to drain.
+    fn wake(&mut self) -> Wake {
+        let send = if self.send_blocked() && self.phase != Phase::Closed {
+            None
+        } else {
+            self.send_waker.take()
         };
-        for w in wakers.into_iter().flatten() {
-            w.wake();
+        Wake::none()
+            .and(self.open_waker.take())
+            .and(self.recv_waker.take())
+            .and(send)
+    }
+
+    fn on_message(&mut self, data: &[u8], is_text: bool) {
+        if self.failed {
+            return;
         }
+        if data.len() > self.max_message_size {
+            self.failed = true;
+            let err = error::message_too_large(&self.url, data.len(), self.max_message_size);
+            self.events.push_back(Event::Failed(err));
+            return;
+        }
+        if self.queued_bytes + data.len() > self.max_queued_bytes {
+            self.failed = true;
+            let err = error::queue_full(
+                &self.url,
+                self.queued_bytes,
+                data.len(),
+                self.max_queued_bytes,
+            );
+            self.events.push_back(Event::Failed(err));
+            return;
+        }
+        self.queued_bytes += data.len();
+        let message = if is_text {
+            match String::from_utf8(data.to_vec()) {
+                Ok(t) => Message::Text(t),
+                Err(e) => {
+                    self.failed = true;
+                    let err = error::text_not_utf8(&self.url, e);
+                    self.events.push_back(Event::Failed(err));
+                    return;
+                }
+            }
+        } else {
+            Message::Binary(Bytes::copy_from_slice(data))
+        };
+        self.events.push_back(Event::Message(message));
+    }
+
+    fn on_close(&mut self, clean: bool, code: u16, reason: String) {
+        if self.phase == Phase::Connecting {
+            self.connect_error = Some(error::connect_failed(&self.url, code));
+        }
+        self.phase = Phase::Closed;
+        self.events.push_back(Event::Closed {
+            clean,
+            code,
+            reason,
+        });
     }
 }
 
-impl Handler for Events {
-    fn on_open(&self, protocol: Option<String>) {
-        self.update(|s| {
-            s.phase = Phase::Open;
-            s.protocol = protocol;
-        });
-    }
-
-    fn on_message(&self, data: &[u8], is_text: bool) {
-        self.update(|s| {
-            if s.failed {
-                return;
+/// The sink of every socket's events (main thread, from `sys::websocket`'s callbacks).
+fn on_socket_event(key: u32, event: sys::websocket::Event<'_>) {
+    use sys::websocket::Event as E;
+    CONNECTIONS.deliver(key, |s| {
+        match event {
+            E::Open(protocol) => {
+                s.phase = Phase::Open;
+                s.protocol = protocol;
             }
-            if data.len() > s.max_message_size {
-                s.failed = true;
-                let msg = format!(
-                    "receiving from {}: a {}-byte message exceeds max_message_size ({} bytes)",
-                    s.url,
-                    data.len(),
-                    s.max_message_size
-                );
-                s.events
-                    .push_back(Event::Failed(Error::new(ErrorKind::Capacity, msg)));
-                return;
-            }
-            if s.queued_bytes + data.len() > s.max_queued_bytes {
-                s.failed = true;
-                let msg = format!(
-                    "receiving from {}: {} bytes are queued for a reader that is not reading, and a \
-                     {}-byte message would pass max_queued_bytes ({} bytes)",
-                    s.url,
-                    s.queued_bytes,
-                    data.len(),
-                    s.max_queued_bytes
-                );
-                s.events.push_back(Event::Failed(Error::new(ErrorKind::Capacity, msg)));
-                return;
-            }
-            s.queued_bytes += data.len();
-            let message = if is_text {
-                match String::from_utf8(data.to_vec()) {
-                    Ok(t) => Message::Text(t),
-                    Err(e) => {
-                        s.failed = true;
-                        let err = Error::new(
-                            ErrorKind::Protocol,
-                            format!("receiving from {}: text is not UTF-8", s.url),
-                        );
-                        s.events.push_back(Event::Failed(err.with_source(e)));
-                        return;
-                    }
-                }
-            } else {
-                Message::Binary(Bytes::copy_from_slice(data))
-            };
-            s.events.push_back(Event::Message(message));
-        });
-    }
-
-    fn on_error(&self) {
-        // The browser follows an error with a close event, which carries the details.
-    }
-
-    fn on_close(&self, clean: bool, code: u16, reason: String) {
-        self.update(|s| {
-            if s.phase == Phase::Connecting {
-                s.connect_error = Some(Error::new(
-                    ErrorKind::Connect,
-                    format!(
-                        "connecting to {}: the connection failed (close code {code})",
-                        s.url
-                    ),
-                ));
-            }
-            s.phase = Phase::Closed;
-            s.events.push_back(Event::Closed {
-                clean,
+            E::Message { data, is_text } => s.on_message(data, is_text),
+            // The browser follows an error with a close event, which carries the details.
+            E::Error => return Wake::none(),
+            E::Close {
+                was_clean,
                 code,
                 reason,
-            });
-        });
-    }
+            } => s.on_close(was_clean, code, reason),
+        }
+        s.wake()
+    });
 }
 
-/// Deletes the socket (closing it first) when dropped.
-struct SocketGuard(u64);
+/// Deletes the socket (closing it first) when dropped, and forgets the connection's state.
+struct SocketGuard(u32);
 
 impl Drop for SocketGuard {
     fn drop(&mut self) {
-        let id = self.0;
-        crate::reactor::on_main(move || {
-            let sock = SOCKETS.with(|m| m.borrow_mut().remove(&id));
+        let key = self.0;
+        let drain_timer = CONNECTIONS
+            .remove(key)
+            .and_then(|slot| slot.lock().drain_timer.take());
+        bridge::on_main(move || {
+            if let Some(timer) = drain_timer {
+                sys::event_loop::clear_timeout(timer);
+            }
+            let sock = SOCKETS.with(|m| m.borrow_mut().remove(&key));
             if let Some(sock) = sock {
-                // A no-op if the socket is already closing or closed.
-                sock.close(1000, "");
+                // Refused only when the socket is already closing or closed: nothing to do.
+                let _already_closing = sock.close(1000, "");
                 drop(sock);
             }
         });
@@ -235,7 +221,7 @@ impl Drop for SocketGuard {
 /// the socket and frees its callbacks.
 pub struct EmscriptenConnection {
     guard: SocketGuard,
-    shared: Arc<Mutex<Shared>>,
+    shared: Slot<Shared>,
     protocol: Option<String>,
     close_sent: bool,
     finished: bool,
@@ -244,7 +230,7 @@ pub struct EmscriptenConnection {
 impl std::fmt::Debug for EmscriptenConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmscriptenConnection")
-            .field("id", &self.guard.0)
+            .field("key", &self.guard.0)
             .field("protocol", &self.protocol)
             .field("close_sent", &self.close_sent)
             .finish()
@@ -252,13 +238,13 @@ impl std::fmt::Debug for EmscriptenConnection {
 }
 
 /// Completes when the socket opens or fails to.
-struct Opened(Arc<Mutex<Shared>>);
+struct Opened(Slot<Shared>);
 
 impl Future for Opened {
     type Output = Result<Option<String>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut s = lock(&self.0);
+        let mut s = self.0.lock();
         if let Some(e) = s.connect_error.take() {
             return Poll::Ready(Err(e));
         }
@@ -283,8 +269,8 @@ impl Transport for EmscriptenBackend {
                 "connecting to {url}: browsers cannot set WebSocket handshake headers"
             )));
         }
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Mutex::new(Shared {
+        sys::websocket::init(on_socket_event);
+        let (key, shared) = CONNECTIONS.insert(Shared {
             url: url.to_owned(),
             phase: Phase::Connecting,
             protocol: None,
@@ -296,43 +282,30 @@ impl Transport for EmscriptenBackend {
             max_queued_bytes: options.get_max_queued_bytes(),
             to_main: 0,
             buffered: 0,
-            drain_poll_armed: false,
+            drain_timer: None,
+            send_error: None,
             open_waker: None,
             recv_waker: None,
             send_waker: None,
-        }));
-        let guard = SocketGuard(id);
-        let (target, protocols, events) = (
-            parsed.to_string(),
-            options.subprotocols().join(","),
-            Events(shared.clone()),
-        );
-        crate::reactor::on_main(move || {
-            let failed = match Socket::open(&target, &protocols, Arc::new(Events(events.0.clone())))
-            {
-                Ok(sock) => {
-                    SOCKETS.with(|m| m.borrow_mut().insert(id, sock));
-                    None
-                }
-                Err(code) => Some(code),
-            };
-            if let Some(code) = failed {
-                events.update(|s| {
-                    s.connect_error = Some(Error::new(
-                        ErrorKind::Connect,
-                        format!("connecting to {}: the browser refused to create the socket (result {code})", s.url),
-                    ));
-                });
-            }
         });
+        let guard = SocketGuard(key);
+        let (target, protocols) = (parsed.to_string(), options.subprotocols().join(","));
+        let opening = shared.clone();
+        let queued = bridge::on_main(move || match Socket::open(&target, &protocols, key) {
+            Ok(sock) => {
+                SOCKETS.with(|m| m.borrow_mut().insert(key, sock));
+            }
+            Err(code) => opening.update(|s| {
+                s.connect_error = Some(error::socket_not_created(&s.url, code));
+                s.wake()
+            }),
+        });
+        if !queued {
+            return Err(error::main_thread_gone("connecting to", url));
+        }
         let timeout = options.get_connect_timeout();
         let protocol = match self.timeout(timeout, Opened(shared.clone())).await {
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("connecting to {url}: no handshake within {timeout:?}"),
-                ));
-            }
+            Err(_) => return Err(error::connect_timeout(url, timeout)),
             Ok(r) => r?,
         };
         Ok(EmscriptenConnection {
@@ -358,110 +331,118 @@ impl Stream for EmscriptenConnection {
         if self.finished {
             return Poll::Ready(None);
         }
-        let event = {
-            let mut s = lock(&self.shared);
-            match s.events.pop_front() {
-                Some(e) => e,
-                None => {
-                    s.recv_waker = Some(cx.waker().clone());
-                    return Poll::Pending;
-                }
-            }
+        let mut s = self.shared.lock();
+        let Some(event) = s.events.pop_front() else {
+            s.recv_waker = Some(cx.waker().clone());
+            return Poll::Pending;
         };
-        Poll::Ready(Some(match event {
+        let item = match event {
             Event::Message(m) => {
-                let mut s = lock(&self.shared);
                 s.queued_bytes = s.queued_bytes.saturating_sub(m.len());
-                Ok(m)
+                return Poll::Ready(Some(Ok(m)));
             }
-            Event::Failed(e) => {
-                self.finished = true;
-                Err(e)
-            }
+            Event::Failed(e) => Err(e),
             Event::Closed {
                 clean,
                 code,
                 reason,
-            } => {
-                self.finished = true;
-                if !clean && code == 1006 {
-                    Err(Error::closed(format!(
-                        "receiving from {}: the connection was lost without a close frame (1006)",
-                        lock(&self.shared).url
-                    )))
-                } else if code == 1005 {
-                    Ok(Message::Close(None))
-                } else if !received_code_is_legal(code) {
-                    Err(Error::new(
-                        ErrorKind::Protocol,
-                        format!(
-                            "receiving from {}: the peer closed with code {code}, which RFC 6455 \
-                             does not allow on the wire",
-                            lock(&self.shared).url
-                        ),
-                    ))
-                } else {
-                    Ok(Message::Close(Some(CloseFrame::received(code, reason))))
-                }
-            }
-        }))
+            } => error::close_event(&s.url, clean, code, reason),
+        };
+        drop(s);
+        self.finished = true;
+        Poll::Ready(Some(item))
     }
 }
 
-/// On the main thread, after handing `len` bytes to the browser: record its `bufferedAmount`
-/// and, while it is above the mark, keep re-reading it so that a waiting sender is woken.
-fn after_send(id: u64, sock: &Socket, shared: &Arc<Mutex<Shared>>, len: usize) {
-    let buffered = sock.buffered_amount();
-    let events = Events(shared.clone());
-    let mut arm = false;
-    events.update(|s| {
+/// On the main thread, after connection `key` handed `len` bytes to the browser: record the
+/// outcome and its `bufferedAmount` and, while that is above the mark, keep re-reading it so
+/// that a waiting sender is woken.
+fn after_send(key: u32, shared: &Slot<Shared>, len: usize, sent: Option<Result<usize, i32>>) {
+    let arm = shared.update_and(|s| {
         s.to_main = s.to_main.saturating_sub(len);
-        s.buffered = buffered;
-        if s.send_blocked() && !s.drain_poll_armed {
-            s.drain_poll_armed = true;
-            arm = true;
+        match sent {
+            Some(Ok(buffered)) => s.buffered = buffered,
+            Some(Err(code)) if s.send_error.is_none() => {
+                s.send_error = Some(error::send_refused(&s.url, "sending", code));
+            }
+            // Refused after an earlier refusal, or the socket is already deleted.
+            Some(Err(_)) | None => {}
         }
+        let arm = s.send_blocked() && s.drain_timer.is_none();
+        (s.wake(), arm)
     });
     if arm {
-        arm_drain_poll(id, shared.clone());
+        arm_drain_poll(key, shared);
     }
 }
 
-fn arm_drain_poll(id: u64, shared: Arc<Mutex<Shared>>) {
-    sys::set_timeout(
-        DRAIN_POLL_MS,
-        Box::new(move || {
-            let buffered = SOCKETS.with(|m| m.borrow().get(&id).map(Socket::buffered_amount));
-            let events = Events(shared.clone());
-            let mut again = false;
-            events.update(|s| {
-                s.buffered = buffered.unwrap_or(0);
-                again = buffered.is_some() && s.send_blocked() && s.phase != Phase::Closed;
-                s.drain_poll_armed = again;
-            });
-            if again {
-                arm_drain_poll(id, shared);
-            }
-        }),
-    );
+/// Arm connection `key`'s `bufferedAmount` re-read timer (main thread).
+fn arm_drain_poll(key: u32, shared: &Slot<Shared>) {
+    let timer = sys::event_loop::set_timeout(DRAIN_POLL_MS, drain_poll, key);
+    shared.lock().drain_timer = Some(timer);
 }
 
-/// Close codes a peer may send (RFC 6455 §7.4): browsers pass others through unchecked.
-fn received_code_is_legal(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+/// The drain poll's timer (main thread): re-read connection `key`'s `bufferedAmount`.
+fn drain_poll(key: u32) {
+    let Some(shared) = CONNECTIONS.get(key) else {
+        return;
+    };
+    let buffered = with_socket(key, Socket::buffered_amount);
+    let again = shared.update_and(|s| {
+        s.buffered = buffered.unwrap_or(0);
+        s.drain_timer = None;
+        let again = buffered.is_some() && s.send_blocked() && s.phase != Phase::Closed;
+        (s.wake(), again)
+    });
+    if again {
+        arm_drain_poll(key, &shared);
+    }
 }
 
 impl EmscriptenConnection {
-    fn handed_to_main(&self, len: usize) -> Arc<Mutex<Shared>> {
-        lock(&self.shared).to_main += len;
-        self.shared.clone()
-    }
-
     fn check_open(&self) -> Result<()> {
-        if self.close_sent || lock(&self.shared).phase == Phase::Closed {
+        let mut s = self.shared.lock();
+        if let Some(e) = s.send_error.take() {
+            return Err(e);
+        }
+        if self.close_sent || s.phase == Phase::Closed {
             return Err(closed_error("sending"));
         }
         Ok(())
+    }
+
+    /// Hand one send to the main thread; `send` runs there with the socket.
+    fn hand_over(
+        &self,
+        len: usize,
+        send: impl FnOnce(&Socket) -> Result<(), i32> + Send + 'static,
+    ) {
+        self.shared.lock().to_main += len;
+        let (key, shared) = (self.guard.0, self.shared.clone());
+        let queued = bridge::on_main(move || {
+            let sent = with_socket(key, |sock| send(sock).map(|()| sock.buffered_amount()));
+            after_send(key, &shared, len, sent);
+        });
+        if !queued {
+            let mut s = self.shared.lock();
+            s.to_main = s.to_main.saturating_sub(len);
+            s.send_error = Some(error::main_thread_gone("sending on", &s.url));
+        }
+    }
+
+    /// Hand the closing handshake to the main thread.
+    fn hand_over_close(&mut self, code: u16, reason: String) {
+        self.close_sent = true;
+        let (key, shared) = (self.guard.0, self.shared.clone());
+        bridge::on_main(move || {
+            let refused = with_socket(key, |sock| sock.close(code, &reason).err()).flatten();
+            if let Some(code) = refused {
+                shared.update(|s| {
+                    s.send_error = Some(error::send_refused(&s.url, "closing", code));
+                    s.wake()
+                });
+            }
+        });
     }
 }
 
@@ -470,7 +451,7 @@ impl Sink<Message> for EmscriptenConnection {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.check_open()?;
-        let mut s = lock(&self.shared);
+        let mut s = self.shared.lock();
         if s.send_blocked() && s.phase != Phase::Closed {
             s.send_waker = Some(cx.waker().clone());
             SEND_WAITS.fetch_add(1, Ordering::Relaxed);
@@ -481,22 +462,9 @@ impl Sink<Message> for EmscriptenConnection {
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<()> {
         self.check_open()?;
-        let id = self.guard.0;
         match item {
-            Message::Text(t) => {
-                let (len, shared) = (t.len(), self.handed_to_main(t.len()));
-                with_socket(id, move |s| {
-                    s.send_text(&t);
-                    after_send(id, s, &shared, len);
-                })
-            }
-            Message::Binary(b) => {
-                let (len, shared) = (b.len(), self.handed_to_main(b.len()));
-                with_socket(id, move |s| {
-                    s.send_binary(&b);
-                    after_send(id, s, &shared, len);
-                })
-            }
+            Message::Text(t) => self.hand_over(t.len(), move |s| s.send_text(&t)),
+            Message::Binary(b) => self.hand_over(b.len(), move |s| s.send_binary(&b)),
             Message::Close(frame) => {
                 let (code, reason) = match frame {
                     Some(f) => (f.code(), f.reason().to_owned()),
@@ -506,26 +474,24 @@ impl Sink<Message> for EmscriptenConnection {
                 if reason.contains('\0') {
                     return Err(Error::invalid_input("close reason must not contain NUL"));
                 }
-                self.close_sent = true;
-                with_socket(id, move |s| {
-                    s.close(code, &reason);
-                });
+                self.hand_over_close(code, reason);
             }
         }
         Ok(())
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<()>> {
-        // Sends are handed to the browser in order; it transmits them.
-        Poll::Ready(Ok(()))
+        // Sends are handed to the browser in order; it transmits them. A refusal it reported
+        // since the last operation surfaces here.
+        match self.shared.lock().send_error.take() {
+            Some(e) => Poll::Ready(Err(e)),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
     fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<()>> {
         if !self.close_sent {
-            self.close_sent = true;
-            with_socket(self.guard.0, |s| {
-                s.close(1000, "");
-            });
+            self.hand_over_close(1000, String::new());
         }
         Poll::Ready(Ok(()))
     }

@@ -350,7 +350,7 @@ pub async fn http_invalid_method_is_invalid_input<B: Backend>(_b: B, e: Env) -> 
 /// Fetches the backend still tracks (emscripten only; `None` natively).
 pub(crate) fn live_fetches() -> Option<usize> {
     #[cfg(target_os = "emscripten")]
-    return Some(crossio_emscripten::page::live_fetches());
+    return Some(crossio_emscripten::diagnostics::live_fetches());
     #[cfg(not(target_os = "emscripten"))]
     None
 }
@@ -358,7 +358,7 @@ pub(crate) fn live_fetches() -> Option<usize> {
 /// The most body bytes the backend ever held unread (emscripten only; `None` natively).
 fn held_bytes_peak() -> Option<usize> {
     #[cfg(target_os = "emscripten")]
-    return Some(crossio_emscripten::page::fetch_held_bytes_peak());
+    return Some(crossio_emscripten::diagnostics::fetch_held_bytes_peak());
     #[cfg(not(target_os = "emscripten"))]
     None
 }

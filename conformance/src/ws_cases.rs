@@ -407,8 +407,8 @@ pub async fn ws_message_over_max_size_is_capacity<B: Backend>(b: B, e: Env) -> C
 /// sockets plus their callback registrations.
 pub(crate) fn live_sockets() -> usize {
     #[cfg(target_os = "emscripten")]
-    return crossio_emscripten::page::live_sockets()
-        + crossio_emscripten::page::live_socket_callbacks();
+    return crossio_emscripten::diagnostics::live_sockets()
+        + crossio_emscripten::diagnostics::live_socket_callbacks();
     #[cfg(not(target_os = "emscripten"))]
     crossio_native::live_connections()
 }

@@ -1,9 +1,11 @@
 //! Raw-browser baselines for benchmarks, bound in `csrc/bench.c` (EM_JS): a plain JS WebSocket
 //! echo loop, a plain JS `fetch()` loop, and `pthread_create` + `pthread_join`. Safe wrappers;
 //! the JS loops are started on the browser's main thread (handed over with
-//! [`super::run_on_main`]) and report once, on the main thread, to [`crate::bench::deliver`].
+//! [`super::proxying::run_on_main`]) and report once, on the main thread, to the sink given
+//! registered with [`init`].
 
 use std::ffi::{CString, c_double, c_int};
+use std::sync::OnceLock;
 
 use super::guarded;
 
@@ -59,13 +61,25 @@ extern "C" fn on_done(token: c_int, ms: c_double, bytes: c_double, status: c_int
         } else {
             0
         };
-        crate::bench::deliver(token as u32, ms.max(0.0), bytes, status);
+        report(token as u32, ms.max(0.0), bytes, status);
     });
 }
 
-/// Register the callback (idempotent, any thread). Also links `csrc/bench.c`, whose EM_JS code
-/// is kept only when Rust calls a defined C function of it.
-fn init() {
+/// Where a run's result goes: `(token, elapsed ms, bytes, status)`. It must not block.
+pub type Sink = fn(u32, f64, u64, Status);
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+fn report(token: u32, ms: f64, bytes: u64, status: Status) {
+    if let Some(sink) = SINK.get() {
+        sink(token, ms, bytes, status);
+    }
+}
+
+/// Register the sink and the C callback (idempotent, the first sink stays; any thread). Also
+/// links `csrc/bench.c`, whose EM_JS code is kept only when Rust calls a defined C function of it.
+pub fn init(sink: Sink) {
+    let _ = SINK.set(sink);
     // SAFETY: stores a function pointer that stays valid for the program's life.
     unsafe { ffi::crossio_bench_init(on_done) };
 }
@@ -75,35 +89,33 @@ fn c_int_of(n: usize) -> Option<c_int> {
 }
 
 /// Start the JS WebSocket echo loop for run `token` on the main thread (from any thread);
-/// exactly one [`crate::bench::deliver`] for `token` follows.
+/// exactly one report for `token` follows.
 pub fn js_ws_echo(token: u32, url: &str, size: usize, round_trips: usize) {
-    init();
     let (Ok(url), Some(size), Some(n)) = (CString::new(url), c_int_of(size), c_int_of(round_trips))
     else {
-        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        report(token, 0.0, 0, Status::NotStarted);
         return;
     };
-    let queued = super::run_on_main(Box::new(move || {
+    let queued = super::proxying::run_on_main(Box::new(move || {
         // SAFETY: runs on the main thread, where the JS loop must start; `url` is a valid
         // NUL-terminated string for the call, which copies it.
         unsafe { ffi::crossio_bench_js_ws_echo(token as c_int, url.as_ptr(), size, n) }
     }));
     if !queued {
-        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        report(token, 0.0, 0, Status::NotStarted);
     }
 }
 
 /// Start the JS fetch loop for run `token` on the main thread (from any thread); exactly one
-/// [`crate::bench::deliver`] for `token` follows.
+/// report for `token` follows.
 pub fn js_fetch(token: u32, url: &str, requests: usize, in_flight: usize) {
-    init();
     let (Ok(url), Some(requests), Some(in_flight)) =
         (CString::new(url), c_int_of(requests), c_int_of(in_flight))
     else {
-        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        report(token, 0.0, 0, Status::NotStarted);
         return;
     };
-    let queued = super::run_on_main(Box::new(move || {
+    let queued = super::proxying::run_on_main(Box::new(move || {
         // SAFETY: runs on the main thread, where the JS loop must start; `url` is a valid
         // NUL-terminated string for the call, which copies it.
         unsafe {
@@ -111,7 +123,7 @@ pub fn js_fetch(token: u32, url: &str, requests: usize, in_flight: usize) {
         }
     }));
     if !queued {
-        crate::bench::deliver(token, 0.0, 0, Status::NotStarted);
+        report(token, 0.0, 0, Status::NotStarted);
     }
 }
 
@@ -119,8 +131,7 @@ pub fn js_fetch(token: u32, url: &str, requests: usize, in_flight: usize) {
 /// `None` without pthreads, on the browser's main thread (where joining would block the
 /// page), or if a create failed.
 pub fn pthread_create_join(n: usize) -> Option<f64> {
-    init();
-    if super::is_main_browser_thread() {
+    if super::threading::is_main_browser_thread() {
         return None;
     }
     let n = c_int_of(n)?;

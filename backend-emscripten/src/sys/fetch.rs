@@ -2,10 +2,11 @@
 //! run on the browser's main thread only, so [`start`], [`read`] and [`abort`] must be called
 //! there (hand them over with [`super::run_on_main`]).
 //!
-//! Results arrive as [`Event`]s, delivered on the main thread to [`crate::http::deliver`];
-//! the C side frees every string and chunk after the callback has copied it.
+//! Results arrive as `(id, Event)` on the main thread, at the sink registered with [`init`];
+//! the C side frees every string and chunk after the sink has copied it.
 
 use std::ffi::{CStr, CString, c_char, c_double, c_int};
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 
@@ -69,6 +70,17 @@ pub enum Event {
     Failed(FailKind, String),
 }
 
+/// Where fetch events go: `(the id given to [`start`], the event)`. It must not block.
+pub type Sink = fn(u32, Event);
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+fn report(id: c_int, event: Event) {
+    if let Some(sink) = SINK.get() {
+        sink(id as u32, event);
+    }
+}
+
 /// Copy a C string from the JS side (lossy UTF-8; null gives an empty string).
 ///
 /// # Safety
@@ -93,8 +105,8 @@ extern "C" fn on_head(
         let (headers, url) = unsafe { (copy_str(headers), copy_str(url)) };
         let content_length = (len >= 0.0 && len.is_finite()).then_some(len as u64);
         let status = u16::try_from(status).unwrap_or(0);
-        crate::http::deliver(
-            id as u32,
+        report(
+            id,
             Event::Head {
                 status,
                 headers,
@@ -116,7 +128,7 @@ extern "C" fn on_chunk(id: c_int, data: *const u8, len: usize, done: c_int) {
             let slice = unsafe { std::slice::from_raw_parts(data, len) };
             Event::Chunk(Bytes::copy_from_slice(slice))
         };
-        crate::http::deliver(id as u32, ev);
+        report(id, ev);
     });
 }
 
@@ -129,13 +141,15 @@ extern "C" fn on_error(id: c_int, kind: c_int, message: *const c_char) {
             2 => FailKind::Aborted,
             _ => FailKind::Network,
         };
-        crate::http::deliver(id as u32, Event::Failed(kind, message));
+        report(id, Event::Failed(kind, message));
     });
 }
 
-/// Register the callbacks (idempotent; from any thread, before the first [`start`]). Also links
-/// `csrc/fetch.c`, whose EM_JS code is kept only when Rust calls a defined C function of it.
-pub fn init() {
+/// Register the event sink and the C callbacks (idempotent, the first sink stays; from any
+/// thread, before the first [`start`]). Also links `csrc/fetch.c`, whose EM_JS code is kept
+/// only when Rust calls a defined C function of it.
+pub fn init(sink: Sink) {
+    let _ = SINK.set(sink);
     // SAFETY: stores three function pointers that stay valid for the program's life.
     unsafe { ffi::crossio_fetch_init(on_head, on_chunk, on_error) };
 }
@@ -149,13 +163,13 @@ pub fn start(id: u32, method: &str, url: &str, headers: &str, body: &[u8], timeo
         CString::new(url),
         CString::new(headers),
     ) else {
-        crate::http::deliver(
-            id,
+        report(
+            id as c_int,
             Event::Failed(FailKind::Network, "NUL byte in the request".into()),
         );
         return;
     };
-    debug_assert!(super::is_main_browser_thread());
+    debug_assert!(super::threading::is_main_browser_thread());
     // SAFETY: main thread (the caller's contract); every pointer is valid for the call, and
     // the JS side copies the strings and the body before returning.
     unsafe {

@@ -2,11 +2,13 @@
 //! safe main-thread wrappers the transport uses.
 //!
 //! Every function here must run on the browser's main thread (the transport calls them from
-//! `run_on_main`): sockets are created there, and their callbacks run there.
+//! `run_on_main`): sockets are created there, and their callbacks run there. A socket's
+//! callbacks carry the caller's key as their user data and report every event as
+//! `(key, Event)` to the sink registered with [`init`].
 
 use std::ffi::{CString, c_char, c_int, c_void};
 use std::mem::{offset_of, size_of};
-use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::guarded;
@@ -97,19 +99,47 @@ unsafe extern "C" {
     fn crossio_ws_layout(out: *mut u32, n: c_int) -> c_int;
 }
 
-/// Receives a socket's events (on the main thread). Implementations must not block.
-pub trait Handler: Send + Sync {
-    /// The handshake completed; `protocol` is the server's choice.
-    fn on_open(&self, protocol: Option<String>);
-    /// A message; for text, `data` is the UTF-8 without Emscripten's trailing NUL.
-    fn on_message(&self, data: &[u8], is_text: bool);
+/// A socket's event, as its callback reports it to the sink.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The handshake completed; the server's chosen subprotocol, if any.
+    Open(Option<String>),
+    /// A message; for text, the UTF-8 without Emscripten's trailing NUL. Borrowed for the
+    /// callback's duration only: the sink copies what it keeps.
+    Message {
+        /// The payload.
+        data: &'a [u8],
+        /// Text (true) or binary.
+        is_text: bool,
+    },
     /// The browser reported an error (a close event follows).
-    fn on_error(&self);
+    Error,
     /// The socket closed.
-    fn on_close(&self, was_clean: bool, code: u16, reason: String);
+    Close {
+        /// The closing handshake completed.
+        was_clean: bool,
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
 }
 
-type HandlerBox = Arc<dyn Handler>;
+/// Where socket events go: `(the key given to [`Socket::open`], the event)`. It must not block.
+pub type Sink = fn(u32, Event<'_>);
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+/// Register the event sink (once; later calls keep the first sink).
+pub fn init(sink: Sink) {
+    let _ = SINK.set(sink);
+}
+
+fn report(ud: *mut c_void, event: Event<'_>) {
+    if let Some(sink) = SINK.get() {
+        sink(ud as usize as u32, event);
+    }
+}
 
 static LIVE_SOCKETS: AtomicUsize = AtomicUsize::new(0);
 static LIVE_CALLBACKS: AtomicUsize = AtomicUsize::new(0);
@@ -119,33 +149,22 @@ pub fn live_sockets() -> usize {
     LIVE_SOCKETS.load(Ordering::SeqCst)
 }
 
-/// Callback registrations (handler user data) not yet freed.
+/// Sockets whose callbacks are registered (not yet unregistered by deletion).
 pub fn live_callbacks() -> usize {
     LIVE_CALLBACKS.load(Ordering::SeqCst)
 }
 
-/// An open socket and the user data its callbacks hold. Dropping it deletes the socket
-/// (unregistering the callbacks) and frees the user data. Main thread only.
+/// An open socket with its callbacks registered. Dropping it deletes the socket, which
+/// unregisters the callbacks. Main thread only.
 pub struct Socket {
     id: SocketId,
-    user_data: *mut HandlerBox,
-}
-
-// SAFETY: a `Socket` is only *used* on the main thread (every method is called from
-// `run_on_main`); it is moved between threads inside those closures, never shared.
-unsafe impl Send for Socket {}
-
-fn handler<'a>(ud: *mut c_void) -> &'a HandlerBox {
-    // SAFETY: `ud` is the `Box<HandlerBox>` leaked by `Socket::open`; it is freed only by
-    // `Socket::drop`, after `emscripten_websocket_delete` unregistered every callback.
-    unsafe { &*(ud as *const HandlerBox) }
 }
 
 extern "C" fn on_open(_t: c_int, ev: *const OpenEvent, ud: *mut c_void) -> bool {
     guarded("websocket open", || {
         // SAFETY: Emscripten passes a valid event for the duration of the call.
         let id = unsafe { (*ev).socket };
-        handler(ud).on_open(protocol(id));
+        report(ud, Event::Open(protocol(id)));
     });
     true
 }
@@ -153,7 +172,7 @@ extern "C" fn on_open(_t: c_int, ev: *const OpenEvent, ud: *mut c_void) -> bool 
 extern "C" fn on_message(_t: c_int, ev: *const MessageEvent, ud: *mut c_void) -> bool {
     guarded("websocket message", || {
         // SAFETY: valid for the call; `data` points to `num_bytes` bytes freed after we return,
-        // so the handler copies what it keeps.
+        // so the sink copies what it keeps.
         let (data, is_text) = unsafe {
             let ev = &*ev;
             let mut len = ev.num_bytes as usize;
@@ -167,20 +186,20 @@ extern "C" fn on_message(_t: c_int, ev: *const MessageEvent, ud: *mut c_void) ->
             };
             (data, ev.is_text)
         };
-        handler(ud).on_message(data, is_text);
+        report(ud, Event::Message { data, is_text });
     });
     true
 }
 
 extern "C" fn on_error(_t: c_int, _ev: *const ErrorEvent, ud: *mut c_void) -> bool {
-    guarded("websocket error", || handler(ud).on_error());
+    guarded("websocket error", || report(ud, Event::Error));
     true
 }
 
 extern "C" fn on_close(_t: c_int, ev: *const CloseEvent, ud: *mut c_void) -> bool {
     guarded("websocket close", || {
         // SAFETY: valid for the call; `reason` is NUL-terminated within its 512 bytes.
-        let (clean, code, reason) = unsafe {
+        let (was_clean, code, reason) = unsafe {
             let ev = &*ev;
             let bytes: Vec<u8> = ev
                 .reason
@@ -194,9 +213,21 @@ extern "C" fn on_close(_t: c_int, ev: *const CloseEvent, ud: *mut c_void) -> boo
                 String::from_utf8_lossy(&bytes).into_owned(),
             )
         };
-        handler(ud).on_close(clean, code, reason);
+        report(
+            ud,
+            Event::Close {
+                was_clean,
+                code,
+                reason,
+            },
+        );
     });
     true
+}
+
+/// `EMSCRIPTEN_RESULT_SUCCESS` (0) as `Ok`, any other result code as `Err`.
+fn result(code: c_int) -> Result<(), c_int> {
+    if code == 0 { Ok(()) } else { Err(code) }
 }
 
 fn protocol(id: SocketId) -> Option<String> {
@@ -219,9 +250,9 @@ fn protocol(id: SocketId) -> Option<String> {
 }
 
 impl Socket {
-    /// Create a socket to `url` offering `protocols` (comma-separated, may be empty) and
-    /// register `handler` for its events. `Err` carries Emscripten's result code.
-    pub fn open(url: &str, protocols: &str, handler: HandlerBox) -> Result<Socket, c_int> {
+    /// Create a socket to `url` offering `protocols` (comma-separated, may be empty); its
+    /// events go to the sink with `key`. `Err` carries Emscripten's result code.
+    pub fn open(url: &str, protocols: &str, key: u32) -> Result<Socket, c_int> {
         let url = CString::new(url).map_err(|_| -5)?;
         let protocols = CString::new(protocols).map_err(|_| -5)?;
         let mut attrs = CreateAttributes {
@@ -239,10 +270,10 @@ impl Socket {
             return Err(id);
         }
         LIVE_SOCKETS.fetch_add(1, Ordering::SeqCst);
-        let user_data = Box::into_raw(Box::new(handler));
         LIVE_CALLBACKS.fetch_add(1, Ordering::SeqCst);
-        let ud = user_data as *mut c_void;
-        // SAFETY: `ud` stays valid until `drop` deletes the socket (which unregisters these).
+        let ud = key as usize as *mut c_void;
+        // SAFETY: the user data is a plain integer key, not a pointer that owns anything; the
+        // callbacks are plain functions that live for the program's life.
         unsafe {
             emscripten_websocket_set_onopen_callback_on_thread(
                 id,
@@ -269,30 +300,31 @@ impl Socket {
                 MAIN_RUNTIME_THREAD,
             );
         }
-        Ok(Socket { id, user_data })
+        Ok(Socket { id })
     }
 
-    /// Send a text frame. 0 on success.
-    pub fn send_text(&self, text: &str) -> c_int {
-        let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    /// Send a text frame. `Err` carries Emscripten's (or the glue's) result code.
+    pub fn send_text(&self, text: &str) -> Result<(), c_int> {
+        let len = u32::try_from(text.len()).map_err(|_| -5)?;
         // SAFETY: `text` is valid for `len` bytes during the call, which copies it.
-        unsafe { crossio_ws_send_text(self.id, text.as_ptr(), len) }
+        result(unsafe { crossio_ws_send_text(self.id, text.as_ptr(), len) })
     }
 
-    /// Send a binary frame. 0 on success.
-    pub fn send_binary(&self, data: &[u8]) -> c_int {
-        let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+    /// Send a binary frame. `Err` carries Emscripten's result code.
+    pub fn send_binary(&self, data: &[u8]) -> Result<(), c_int> {
+        let len = u32::try_from(data.len()).map_err(|_| -5)?;
         // SAFETY: `data` is valid for `len` bytes during the call, which copies it.
-        unsafe { emscripten_websocket_send_binary(self.id, data.as_ptr() as *const c_void, len) }
+        result(unsafe {
+            emscripten_websocket_send_binary(self.id, data.as_ptr() as *const c_void, len)
+        })
     }
 
-    /// Start the closing handshake. 0 on success.
-    pub fn close(&self, code: u16, reason: &str) -> c_int {
-        let Ok(reason) = CString::new(reason) else {
-            return -5;
-        };
+    /// Start the closing handshake (a no-op for the browser if it is already closing).
+    /// `Err` carries Emscripten's result code.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), c_int> {
+        let reason = CString::new(reason).map_err(|_| -5)?;
         // SAFETY: `reason` outlives the call.
-        unsafe { emscripten_websocket_close(self.id, code, reason.as_ptr()) }
+        result(unsafe { emscripten_websocket_close(self.id, code, reason.as_ptr()) })
     }
 
     /// Bytes queued by `send` and not yet transmitted.
@@ -306,12 +338,10 @@ impl Socket {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        // SAFETY: deleting unregisters every callback, after which nothing reads `user_data`,
-        // so the box is freed exactly once here.
-        unsafe {
-            emscripten_websocket_delete(self.id);
-            drop(Box::from_raw(self.user_data));
-        }
+        // SAFETY: `id` is a socket this value created and nobody else deletes. Deleting it
+        // unregisters its callbacks; a failure (an id Emscripten no longer knows) leaves
+        // nothing to free.
+        unsafe { emscripten_websocket_delete(self.id) };
         LIVE_SOCKETS.fetch_sub(1, Ordering::SeqCst);
         LIVE_CALLBACKS.fetch_sub(1, Ordering::SeqCst);
     }

@@ -9,7 +9,7 @@
 fn main() {
     use crossio_conformance::{Area, Env, cases, run_suite};
     use crossio_core::Spawner;
-    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
+    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, diagnostics, page};
 
     let mut http_port = 0;
     let mut ws_port = 0;
@@ -53,7 +53,7 @@ fn main() {
             .unwrap_or_default();
         println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
     }));
-    if let Err(e) = page::check_ffi_layout() {
+    if let Err(e) = diagnostics::check_ffi_layout() {
         println!("FFI layout mismatch with the installed emscripten headers: {e}");
         println!("0 passed, 1 failed");
         page::exit(1);
@@ -95,12 +95,18 @@ fn main() {
                 msgs,
                 cycles,
                 memory_name: "wasm heap in use",
-                memory: page::heap_in_use,
+                memory: diagnostics::heap_in_use,
                 memory_bound: 2 << 20,
             };
-            println!("wasm memory size at start: {} MiB", page::heap_size() >> 20);
+            println!(
+                "wasm memory size at start: {} MiB",
+                diagnostics::heap_size() >> 20
+            );
             let failed = crossio_conformance::soak::run(&b, &env, plan, |l| println!("{l}")).await;
-            println!("wasm memory size at end: {} MiB", page::heap_size() >> 20);
+            println!(
+                "wasm memory size at end: {} MiB",
+                diagnostics::heap_size() >> 20
+            );
             return crossio_conformance::Summary {
                 passed: 4 - failed,
                 failed,
@@ -120,7 +126,7 @@ fn main() {
         .await;
         println!(
             "diagnostics: websocket sender waited for the browser's send buffer {} times",
-            page::send_back_pressure_waits()
+            diagnostics::send_back_pressure_waits()
         );
         println!("{} passed, {} failed", summary.passed, summary.failed);
         summary

@@ -1,12 +1,13 @@
-//! Timers on the browser's event loop (`setTimeout`), for the main-thread build.
+//! Timers on the browser's event loop (`setTimeout`), for the modes whose tasks run on the
+//! main thread. The timer's callback reaches the sleeping future through the [`bridge`].
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::sys;
+use crate::bridge::{Registry, Slot, Wake};
+use crate::sys::event_loop::{self, TimerId};
 
 #[derive(Default)]
 struct Shared {
@@ -14,12 +15,23 @@ struct Shared {
     waker: Option<Waker>,
 }
 
+/// Every armed sleep, by the key its timer carries.
+static SLEEPS: Registry<Shared> = Registry::new();
+
+/// A timer fired (main thread).
+fn fired(key: u32) {
+    SLEEPS.deliver(key, |s| {
+        s.fired = true;
+        Wake::none().and(s.waker.take())
+    });
+}
+
 /// A future that completes after a duration, on a browser timer. Never blocks the thread.
 ///
 /// Dropping it clears the timer.
 pub struct BrowserSleep {
     deadline: Instant,
-    armed: Option<(sys::TimerId, Arc<Mutex<Shared>>)>,
+    armed: Option<(TimerId, u32, Slot<Shared>)>,
 }
 
 impl std::fmt::Debug for BrowserSleep {
@@ -42,26 +54,20 @@ impl BrowserSleep {
     }
 
     fn arm(&mut self) {
-        let shared = Arc::new(Mutex::new(Shared::default()));
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         // Round up: a browser timer may fire up to a millisecond early by `Instant`'s clock.
         // `set_timeout` clamps very long delays; `poll` re-arms until the deadline.
         let ms = (remaining.as_secs_f64() * 1000.0).ceil();
-        let s2 = shared.clone();
-        let id = sys::set_timeout(
-            ms,
-            Box::new(move || {
-                let waker = {
-                    let mut s = s2.lock().unwrap_or_else(|p| p.into_inner());
-                    s.fired = true;
-                    s.waker.take()
-                };
-                if let Some(w) = waker {
-                    w.wake();
-                }
-            }),
-        );
-        self.armed = Some((id, shared));
+        let (key, slot) = SLEEPS.insert(Shared::default());
+        let id = event_loop::set_timeout(ms, fired, key);
+        self.armed = Some((id, key, slot));
+    }
+
+    fn disarm(&mut self) {
+        if let Some((id, key, _)) = self.armed.take() {
+            event_loop::clear_timeout(id);
+            SLEEPS.remove(key);
+        }
     }
 }
 
@@ -71,20 +77,18 @@ impl Future for BrowserSleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if Instant::now() >= self.deadline {
-                if let Some((id, _)) = self.armed.take() {
-                    sys::clear_timeout(id);
-                }
+                self.disarm();
                 return Poll::Ready(());
             }
-            let Some((_, shared)) = &self.armed else {
+            let Some((_, _, slot)) = &self.armed else {
                 self.arm();
                 continue;
             };
-            let mut s = shared.lock().unwrap_or_else(|p| p.into_inner());
+            let mut s = slot.lock();
             if s.fired {
                 // Fired before the deadline by our clock: arm again for the rest.
                 drop(s);
-                self.armed = None;
+                self.disarm();
                 continue;
             }
             s.waker = Some(cx.waker().clone());
@@ -95,8 +99,6 @@ impl Future for BrowserSleep {
 
 impl Drop for BrowserSleep {
     fn drop(&mut self) {
-        if let Some((id, _)) = self.armed.take() {
-            sys::clear_timeout(id);
-        }
+        self.disarm();
     }
 }

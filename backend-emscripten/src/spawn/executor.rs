@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use async_task::Runnable;
 use crossio_core::{JoinHandle, remote_handle};
 
-use crate::sys;
+use crate::bridge::{lock, on_main};
+use crate::sys::event_loop::set_immediate;
 
 /// Most tasks polled by one drain before yielding to the browser.
 pub const BATCH: usize = 256;
@@ -31,19 +32,15 @@ static QUEUE: Mutex<Queue> = Mutex::new(Queue {
     drain_pending: false,
 });
 
-fn lock() -> std::sync::MutexGuard<'static, Queue> {
-    QUEUE.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 fn schedule(runnable: Runnable) {
     let need_drain = {
-        let mut q = lock();
+        let mut q = lock(&QUEUE);
         q.runnables.push_back(runnable);
         !std::mem::replace(&mut q.drain_pending, true)
     };
     if need_drain {
         // On the main thread this runs at once; from a worker it is proxied there.
-        crate::reactor::on_main(|| sys::set_immediate(drain));
+        on_main(|| set_immediate(drain));
     }
 }
 
@@ -51,7 +48,7 @@ fn drain() {
     let start = Instant::now();
     for _ in 0..BATCH {
         // The lock is released before the task runs: a task may wake others.
-        let next = lock().runnables.pop_front();
+        let next = lock(&QUEUE).runnables.pop_front();
         match next {
             Some(r) => {
                 r.run();
@@ -63,7 +60,7 @@ fn drain() {
         }
     }
     let more = {
-        let mut q = lock();
+        let mut q = lock(&QUEUE);
         if q.runnables.is_empty() {
             q.drain_pending = false;
             false
@@ -72,33 +69,17 @@ fn drain() {
         }
     };
     if more {
-        sys::set_immediate(drain);
+        set_immediate(drain);
     }
 }
 
 /// Tasks queued and not yet polled (for tests and diagnostics).
 pub fn queued() -> usize {
-    lock().runnables.len()
+    lock(&QUEUE).runnables.len()
 }
 
-/// Spawn a `Send` future on the main thread's event loop.
-#[cfg(not(target_feature = "atomics"))]
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let (completer, handle) = remote_handle();
-    let (runnable, task) = async_task::spawn(
-        crossio_core::block::mark_task(completer.run(future)),
-        schedule,
-    );
-    task.detach();
-    runnable.schedule();
-    handle
-}
-
-/// Build a `!Send` future with `make` on the main thread and run it there.
+/// Build a future with `make` on the main thread and run it there (it may be `!Send`; a `Send`
+/// future is spawned the same way, with a `make` that just returns it).
 pub fn spawn_local<M, F>(make: M) -> JoinHandle<F::Output>
 where
     M: FnOnce() -> F + Send + 'static,
@@ -106,7 +87,7 @@ where
     F::Output: Send + 'static,
 {
     let (completer, handle) = remote_handle();
-    crate::reactor::on_main(move || {
+    on_main(move || {
         let (runnable, task) = async_task::spawn_local(
             crossio_core::block::mark_task(completer.run_with(make)),
             schedule,

@@ -1,0 +1,63 @@
+//! The main-thread mode (no `+atomics`): one thread, the browser's main thread. Tasks run on
+//! the event-loop executor, sleeps are browser timers, `spawn_blocking` runs its job in a
+//! macrotask of its own, and `block_on` is refused (it would freeze the page).
+
+use std::future::Future;
+use std::time::Duration;
+
+use crossio_core::{Error, JoinHandle, Result};
+
+use super::executor;
+use super::timer::BrowserSleep;
+use crate::Builder;
+
+/// The sleep future of this mode.
+pub type Sleep = BrowserSleep;
+
+/// The main-thread mode's state: none.
+pub(crate) struct Mode;
+
+impl Mode {
+    /// The mode's name, as the diagnostics report it.
+    pub(crate) const NAME: &'static str = "main-thread";
+
+    /// Start the mode (nothing to start; pool settings are ignored).
+    pub(crate) fn start(_builder: &Builder) -> Result<Mode> {
+        Ok(Mode)
+    }
+
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        executor::spawn_local(move || future)
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        // There is no other thread: the job runs in its own macrotask on the main thread (it
+        // blocks the page for its duration; see the README).
+        executor::spawn_local(move || async move { f() })
+    }
+
+    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
+        BrowserSleep::new(duration)
+    }
+
+    /// Whether `block_on` may block the calling thread: never in this mode.
+    pub(crate) fn may_block() -> bool {
+        false
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
+        drop(future);
+        Err(Error::unsupported(
+            "block_on on the browser's main thread would freeze the page: spawn the future \
+             instead, or use the worker build and call block_on from a worker",
+        ))
+    }
+}
