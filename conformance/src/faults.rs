@@ -230,9 +230,9 @@ async fn serve_ws(mut s: TcpStream, head: &str, which: &str, query: &str) -> std
             return Ok(());
         }
         "close-code" => {
-            let code: u16 = query
-                .strip_prefix("code=")
-                .and_then(|c| c.parse().ok())
+            let code: u16 = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "code")
+                .and_then(|(_, c)| c.parse().ok())
                 .unwrap_or(1000);
             let mut payload = code.to_be_bytes().to_vec();
             payload.push(b'r');
