@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark of issue 7, one command: builds and runs
+# Every benchmark, in one command: builds and runs
 #   - the native bench (crossio vs raw tokio-tungstenite / reqwest / tokio, raw TCP reference),
 #   - the browser bench page in headless Chromium, main-thread and worker modes (crossio vs raw
 #     JS WebSocket / fetch(), pool vs pthread_create+join), on Emscripten testing (6.0.5),

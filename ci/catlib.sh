@@ -41,20 +41,16 @@ build() {
   BUILT[$flavor/$mode]=1
 }
 
-# The test server (native), as ci/browser-suite.sh runs it: until our stdin pipe closes.
+# The test server (native), through ci/testserver.sh as ci/browser-suite.sh runs it.
 NATIVE_TARGET=${CATLIB_NATIVE_TARGET_DIR:-$ROOT/target}
 CARGO_TARGET_DIR="$NATIVE_TARGET" cargo build -q -p crossio-conformance --bin crossio-testserver
-WORK=$(mktemp -d); mkfifo "$WORK/stdin"
-"$NATIVE_TARGET/debug/crossio-testserver" < "$WORK/stdin" > "$WORK/ports.json" &
-SERVER_PID=$!
-exec 4> "$WORK/stdin"
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() { exec 4>&- || true; kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.1; done
-port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/ports.json" "$1"; }
-HTTP_PORT=$(port http_port); WS_PORT=$(port ws_port); CLOSED_PORT=$(port closed_port)
-say "test server: $(cat "$WORK/ports.json")"
+WORK=$(mktemp -d)
+# shellcheck source=ci/testserver.sh
+source ci/testserver.sh
+trap 'stop_testserver; rm -rf "$WORK"' EXIT
+start_testserver "$NATIVE_TARGET/debug/crossio-testserver"
+HTTP_PORT=$TESTSERVER_HTTP_PORT; WS_PORT=$TESTSERVER_WS_PORT
+say "test server: $TESTSERVER_JSON"
 
 mkdir -p target/browser-logs
 status=0
@@ -98,7 +94,7 @@ for run in "${RUNS[@]}"; do
     # shellcheck disable=SC1090
     source "$(bash ci/em-env.sh "$flavor")"
     CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$BUILT_DIR/catlib-browser.js" 300 \
-      "http=$HTTP_PORT&ws=$WS_PORT&closed=$CLOSED_PORT"
+      "$TESTSERVER_QUERY"
   ) > "$WORK/run.out" 2>&1; then
     SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
     grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true

@@ -1,7 +1,7 @@
 //! # crossio-bench
 //!
-//! crossio measured against what users would otherwise write, side by side in the same run
-//! (issue 7). `ci/bench.sh` builds and runs every part and writes `target/bench/report.md`
+//! crossio measured against what users would otherwise write, side by side in the same run.
+//! `ci/bench.sh` builds and runs every part and writes `target/bench/report.md`
 //! and `target/bench/ratios.svg`:
 //!
 //! - `crossio-bench` (native): WebSocket echo, HTTP GET and download, spawn and

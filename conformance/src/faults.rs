@@ -72,7 +72,7 @@ fn reset(s: TcpStream) {
 }
 
 /// Drain what the peer sends (pongs, close frames) until it closes or `limit` passes.
-async fn drain(s: &mut TcpStream, limit: Duration) {
+async fn drain(s: &mut (impl AsyncReadExt + Unpin), limit: Duration) {
     let mut buf = [0u8; 4096];
     let _ = tokio::time::timeout(limit, async {
         while let Ok(n) = s.read(&mut buf).await {
@@ -213,26 +213,16 @@ async fn serve_ws(mut s: TcpStream, head: &str, which: &str, query: &str) -> std
             let pings: Vec<u8> = (0..10_000).flat_map(|_| frame(0x9, b"")).collect();
             let (mut rd, mut wr) = s.into_split();
             // Read the pongs while writing, so neither side's buffers fill up.
-            let reader = tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = tokio::time::timeout(STALL, async {
-                    while let Ok(n) = rd.read(&mut buf).await {
-                        if n == 0 {
-                            break;
-                        }
-                    }
-                })
-                .await;
-            });
+            let reader = tokio::spawn(async move { drain(&mut rd, STALL).await });
             wr.write_all(&pings).await?;
             wr.write_all(&frame(0x1, b"after-pings")).await?;
             let _ = reader.await;
             return Ok(());
         }
         "close-code" => {
-            let code: u16 = query
-                .strip_prefix("code=")
-                .and_then(|c| c.parse().ok())
+            let code: u16 = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "code")
+                .and_then(|(_, c)| c.parse().ok())
                 .unwrap_or(1000);
             let mut payload = code.to_be_bytes().to_vec();
             payload.push(b'r');

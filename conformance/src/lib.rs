@@ -110,6 +110,14 @@ macro_rules! cases {
 
 /// Every case, in a stable order.
 pub fn cases<B: Backend>() -> Vec<Case<B>> {
+    let mut all = spawn_and_ws_cases();
+    all.extend(http_and_fault_cases());
+    all.extend(bad_input_and_cancel_cases());
+    all
+}
+
+/// The `Spawner` cases, then the WebSocket ones.
+fn spawn_and_ws_cases<B: Backend>() -> Vec<Case<B>> {
     cases![
         Spawn: spawn_cases::spawn_join_returns_value,
         Spawn: spawn_cases::spawn_many_tasks_all_join,
@@ -155,6 +163,12 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Transport: ws_cases::ws_slow_reader_is_bounded,
         Transport: ws_cases::ws_32mib_through_split_halves_with_back_pressure,
         Transport: ws_cases::ws_50_connections_x_100_messages_leave_nothing_alive,
+    ]
+}
+
+/// The HTTP cases, then the fault-server ones.
+fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
+    cases![
         Http: http_cases::http_get_text,
         Http: http_cases::http_post_echoes_body,
         Http: http_cases::http_put_echoes_body,
@@ -196,6 +210,12 @@ pub fn cases<B: Backend>() -> Vec<Case<B>> {
         Transport: fault_cases::fault_ws_reset_after_a_message_is_closed,
         Transport: fault_cases::fault_ws_handshake_refused_is_connect_error,
         Transport: fault_cases::fault_ws_dropped_before_handshake_is_connect_error,
+    ]
+}
+
+/// The bad-input cases, then the cancellation ones.
+fn bad_input_and_cancel_cases<B: Backend>() -> Vec<Case<B>> {
+    cases![
         Transport: bad_input_cases::bad_ws_close_reason_with_nul_is_invalid_input,
         Transport: bad_input_cases::bad_ws_duplicate_subprotocols_are_invalid_input,
         Transport: bad_input_cases::bad_ws_double_close_is_closed,

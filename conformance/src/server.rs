@@ -51,6 +51,13 @@ pub fn pattern_byte(i: usize) -> u8 {
     (i % 251) as u8
 }
 
+/// A port on 127.0.0.1 where nothing listens: the OS picks a free port, the probe listener is
+/// dropped at once, so connecting to it is refused (unless another program takes it meanwhile).
+pub fn closed_port() -> std::io::Result<u16> {
+    let probe = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(probe.local_addr()?.port())
+}
+
 /// Marks a response that must not carry `Access-Control-Expose-Headers`.
 #[derive(Clone, Copy)]
 struct NoExpose;
@@ -122,10 +129,12 @@ impl TestServer {
 
     /// The one-line JSON the server binary prints on start.
     pub fn ports_json(&self) -> String {
-        format!(
-            "{{\"http_port\":{},\"ws_port\":{},\"fault_port\":{}}}",
-            self.http_port, self.ws_port, self.fault_port
-        )
+        serde_json::json!({
+            "http_port": self.http_port,
+            "ws_port": self.ws_port,
+            "fault_port": self.fault_port,
+        })
+        .to_string()
     }
 }
 
@@ -141,51 +150,9 @@ impl Drop for TestServer {
 }
 
 fn query_map(query: Option<&str>) -> HashMap<String, String> {
-    url_decode_pairs(query.unwrap_or(""))
-}
-
-fn url_decode_pairs(q: &str) -> HashMap<String, String> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
+    url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
         .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn num<T: std::str::FromStr>(q: &HashMap<String, String>, key: &str, default: T) -> T {
@@ -205,89 +172,113 @@ async fn accept_ws(listener: TcpListener) {
     }
 }
 
+type WsError = tokio_tungstenite::tungstenite::Error;
+type WsStream = tokio_tungstenite::WebSocketStream<TcpStream>;
+
+/// What the WebSocket handshake asked for.
+#[derive(Default)]
+struct WsTarget {
+    path: String,
+    query: HashMap<String, String>,
+    /// The request headers as a JSON object (for `/headers`).
+    headers: serde_json::Map<String, serde_json::Value>,
+}
+
 #[allow(clippy::result_large_err)] // the error type is tungstenite's callback contract
-async fn serve_ws(stream: TcpStream) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-    let mut path = String::new();
-    let mut query = String::new();
-    let mut headers = serde_json::Map::new();
+async fn serve_ws(stream: TcpStream) -> Result<(), WsError> {
+    let mut target = WsTarget::default();
     let callback = |req: &WsRequest, mut resp: WsResponse| {
-        path = req.uri().path().to_owned();
-        query = req.uri().query().unwrap_or("").to_owned();
-        for (k, v) in req.headers() {
-            headers.insert(
-                k.as_str().to_owned(),
-                serde_json::Value::String(String::from_utf8_lossy(v.as_bytes()).into()),
-            );
-        }
-        if let Some(offered) = req
-            .headers()
-            .get("sec-websocket-protocol")
-            .and_then(|v| v.to_str().ok())
-        {
-            if let Some(first) = offered.split(',').map(str::trim).find(|p| !p.is_empty()) {
-                if let Ok(v) = HeaderValue::from_str(first) {
-                    resp.headers_mut().insert("sec-websocket-protocol", v);
-                }
-            }
+        target = WsTarget {
+            path: req.uri().path().to_owned(),
+            query: query_map(req.uri().query()),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    (k.as_str().to_owned(), serde_json::Value::String(v))
+                })
+                .collect(),
+        };
+        if let Some(first) = first_subprotocol(req.headers()) {
+            resp.headers_mut().insert("sec-websocket-protocol", first);
         }
         Ok(resp)
     };
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .max_message_size(Some(256 << 20))
         .max_frame_size(Some(256 << 20));
-    let mut ws =
+    let ws =
         tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config)).await?;
-    let q = url_decode_pairs(&query);
-    match path.as_str() {
+    let q = &target.query;
+    match target.path.as_str() {
         "/close" => {
-            let code: u16 = num(&q, "code", 1000);
             let reason = q.get("reason").cloned().unwrap_or_default();
-            ws.close(Some(CloseFrame {
-                code: CloseCode::from(code),
-                reason: Utf8Bytes::from(reason),
-            }))
-            .await?;
-            while ws.next().await.is_some() {}
+            ws_close_at_once(ws, num(q, "code", 1000), reason).await
         }
-        "/send" => {
-            let n: usize = num(&q, "n", 10);
-            let size: usize = num(&q, "size", 0);
-            for i in 0..n {
-                let mut s = i.to_string();
-                while s.len() < size {
-                    s.push('.');
-                }
-                ws.feed(Message::text(s)).await?;
-            }
-            ws.flush().await?;
-            ws.close(Some(CloseFrame {
-                code: CloseCode::Normal,
-                reason: Utf8Bytes::from_static("done"),
-            }))
-            .await?;
-            while ws.next().await.is_some() {}
+        "/send" => ws_send_n(ws, num(q, "n", 10), num(q, "size", 0)).await,
+        path => {
+            let hello = (path == "/headers")
+                .then(|| serde_json::Value::Object(target.headers.clone()).to_string());
+            let delay = Duration::from_millis(num(q, "delay_ms", 0));
+            ws_echo(ws, hello, delay).await
         }
-        _ => {
-            if path == "/headers" {
-                ws.send(Message::text(
-                    serde_json::Value::Object(headers).to_string(),
-                ))
-                .await?;
-            }
-            let delay = Duration::from_millis(num(&q, "delay_ms", 0));
-            while let Some(msg) = ws.next().await {
-                let msg = msg?;
-                match msg {
-                    Message::Text(_) | Message::Binary(_) => {
-                        if !delay.is_zero() {
-                            tokio::time::sleep(delay).await;
-                        }
-                        ws.send(msg).await?;
-                    }
-                    // tungstenite answers pings and close frames itself.
-                    _ => {}
+    }
+}
+
+/// The first subprotocol the client offers, if any.
+fn first_subprotocol(headers: &http::HeaderMap) -> Option<HeaderValue> {
+    let offered = headers.get("sec-websocket-protocol")?.to_str().ok()?;
+    let first = offered.split(',').map(str::trim).find(|p| !p.is_empty())?;
+    HeaderValue::from_str(first).ok()
+}
+
+/// `/close`: close with `code` and `reason`, then read until the client is gone.
+async fn ws_close_at_once(mut ws: WsStream, code: u16, reason: String) -> Result<(), WsError> {
+    ws.close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: Utf8Bytes::from(reason),
+    }))
+    .await?;
+    while ws.next().await.is_some() {}
+    Ok(())
+}
+
+/// `/send`: `n` text messages `"<i>"` padded with `.` to `size` bytes, then close 1000 "done".
+async fn ws_send_n(mut ws: WsStream, n: usize, size: usize) -> Result<(), WsError> {
+    for i in 0..n {
+        let mut s = i.to_string();
+        while s.len() < size {
+            s.push('.');
+        }
+        ws.feed(Message::text(s)).await?;
+    }
+    ws.flush().await?;
+    ws.close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: Utf8Bytes::from_static("done"),
+    }))
+    .await?;
+    while ws.next().await.is_some() {}
+    Ok(())
+}
+
+/// Send `hello` if any, then echo text and binary messages after `delay`.
+async fn ws_echo(mut ws: WsStream, hello: Option<String>, delay: Duration) -> Result<(), WsError> {
+    if let Some(text) = hello {
+        ws.send(Message::text(text)).await?;
+    }
+    while let Some(msg) = ws.next().await {
+        let msg = msg?;
+        match msg {
+            Message::Text(_) | Message::Binary(_) => {
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
                 }
+                ws.send(msg).await?;
             }
+            // tungstenite answers pings and close frames itself.
+            _ => {}
         }
     }
     Ok(())
@@ -383,28 +374,7 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             }
             _ => simple(StatusCode::BAD_REQUEST, "bad length"),
         },
-        ["stream"] => {
-            let chunks: usize = num(&q, "chunks", 4);
-            let size: usize = num(&q, "size", 1024);
-            let delay = Duration::from_millis(num(&q, "delay_ms", 50));
-            let stream = futures_util::stream::unfold(0usize, move |i| async move {
-                if i >= chunks {
-                    return None;
-                }
-                if i > 0 && !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let start = i * size;
-                let data: Vec<u8> = (start..start + size).map(pattern_byte).collect();
-                Some((Ok::<_, Infallible>(Frame::data(Bytes::from(data))), i + 1))
-            });
-            let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
-            r.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("application/octet-stream"),
-            );
-            r
-        }
+        ["stream"] => stream(&q),
         ["delay", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0).min(120_000);
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -421,25 +391,52 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             }
             Err(_) => simple(StatusCode::BAD_REQUEST, "bad count"),
         },
-        ["compressed", "gzip"] => {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            let body = std::io::Write::write_all(&mut enc, crate::compressed_text().as_bytes())
-                .and_then(|()| enc.finish());
-            match body {
-                Ok(body) => {
-                    let mut r = simple(StatusCode::OK, body);
-                    let h = r.headers_mut();
-                    h.insert("content-type", HeaderValue::from_static("text/plain"));
-                    h.insert("content-encoding", HeaderValue::from_static("gzip"));
-                    if q.get("expose").map(String::as_str) == Some("0") {
-                        r.extensions_mut().insert(NoExpose);
-                    }
-                    r
-                }
-                Err(e) => simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-            }
-        }
+        ["compressed", "gzip"] => gzip_text(&q),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
+    }
+}
+
+/// `/stream`: a chunked body of `chunks` chunks of `size` bytes, `delay_ms` apart.
+fn stream(q: &HashMap<String, String>) -> Response<HttpBody> {
+    let chunks: usize = num(q, "chunks", 4);
+    let size: usize = num(q, "size", 1024);
+    let delay = Duration::from_millis(num(q, "delay_ms", 50));
+    let stream = futures_util::stream::unfold(0usize, move |i| async move {
+        if i >= chunks {
+            return None;
+        }
+        if i > 0 && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let start = i * size;
+        let data: Vec<u8> = (start..start + size).map(pattern_byte).collect();
+        Some((Ok::<_, Infallible>(Frame::data(Bytes::from(data))), i + 1))
+    });
+    let mut r = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    r
+}
+
+/// `/compressed/gzip`: [`crate::compressed_text`] gzip-encoded; `expose=0` marks it [`NoExpose`].
+fn gzip_text(q: &HashMap<String, String>) -> Response<HttpBody> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let body = std::io::Write::write_all(&mut enc, crate::compressed_text().as_bytes())
+        .and_then(|()| enc.finish());
+    match body {
+        Ok(body) => {
+            let mut r = simple(StatusCode::OK, body);
+            let h = r.headers_mut();
+            h.insert("content-type", HeaderValue::from_static("text/plain"));
+            h.insert("content-encoding", HeaderValue::from_static("gzip"));
+            if q.get("expose").map(String::as_str) == Some("0") {
+                r.extensions_mut().insert(NoExpose);
+            }
+            r
+        }
+        Err(e) => simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 

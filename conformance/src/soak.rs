@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use crossio_core::{Backend, ConnectOptions, Message};
 use futures_util::{SinkExt, StreamExt};
 
-use crate::Env;
+use crate::{Env, Summary};
+
+/// One soak check: what it asserts, and whether it held.
+type Check = (String, bool);
 
 /// What one load run saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -144,17 +147,35 @@ pub struct Plan {
 
 /// Run the soak: the load run, then the cycles with memory read after a warm-up and at the
 /// end. Prints one line per figure, a check line per assertion and `N passed, N failed`;
-/// returns the number of failed checks.
-pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -> usize {
-    let Plan {
-        conns,
-        msgs,
-        cycles: cycle_count,
-        memory_name: name,
-        memory: probe,
-        memory_bound,
-    } = plan;
-    let mut checks: Vec<(String, bool)> = Vec::new();
+/// returns how many checks passed and failed.
+pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -> Summary {
+    let mut checks = vec![
+        load_check(b, env, &plan, &out).await,
+        probe_check(&plan, &out),
+    ];
+    checks.extend(cycles_checks(b, env, &plan, &out).await);
+    let mut summary = Summary::default();
+    for (name, ok) in &checks {
+        out(&format!(
+            "test soak: {name} ... {}",
+            if *ok { "ok" } else { "FAILED" }
+        ));
+        if *ok {
+            summary.passed += 1;
+        } else {
+            summary.failed += 1;
+        }
+    }
+    out(&format!(
+        "{} passed, {} failed",
+        summary.passed, summary.failed
+    ));
+    summary
+}
+
+/// The load run: one figure line, one check.
+async fn load_check<B: Backend>(b: &B, env: &Env, plan: &Plan, out: &impl Fn(&str)) -> Check {
+    let (conns, msgs) = (plan.conns, plan.msgs);
     let start = Instant::now();
     let r = load(b, env, conns, msgs).await;
     let secs = start.elapsed().as_secs_f64();
@@ -170,16 +191,19 @@ pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -
         r.failed_connections
     ));
     let expected = (conns * msgs) as u64;
-    checks.push((
+    (
         "load: every message back once, in order".into(),
         r.received == expected
             && r.lost == 0
             && r.duplicated == 0
             && r.misordered == 0
             && r.failed_connections == 0,
-    ));
+    )
+}
 
-    // Calibrate the probe: a 1 MiB allocation, written to, must show up.
+/// Calibrate the memory probe: a 1 MiB allocation, written to, must show up.
+fn probe_check(plan: &Plan, out: &impl Fn(&str)) -> Check {
+    let (name, probe) = (plan.memory_name, plan.memory);
     let base = probe();
     let block = std::hint::black_box(vec![1u8; 1 << 20]);
     let seen = probe() as i64 - base as i64;
@@ -188,11 +212,20 @@ pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -
         "soak memory probe ({name}): a 1 MiB allocation reads as {:+.2} MiB",
         seen as f64 / 1048576.0
     ));
-    checks.push((
+    (
         format!("{name} probe sees a 1 MiB allocation"),
         seen >= 900 << 10,
-    ));
+    )
+}
 
+/// The cycles after a warm-up, with memory read before and after: one figure line, two checks.
+async fn cycles_checks<B: Backend>(
+    b: &B,
+    env: &Env,
+    plan: &Plan,
+    out: &impl Fn(&str),
+) -> [Check; 2] {
+    let (cycle_count, name, probe) = (plan.cycles, plan.memory_name, plan.memory);
     let warmup = (cycle_count / 20).clamp(1, 500);
     cycles(b, env, warmup).await;
     let before = probe();
@@ -210,24 +243,13 @@ pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -
         before as f64 / 1048576.0,
         after as f64 / 1048576.0,
         growth as f64 / 1048576.0,
-        memory_bound as f64 / 1048576.0
+        plan.memory_bound as f64 / 1048576.0
     ));
-    checks.push(("cycles: none failed".into(), failed == 0));
-    checks.push((
-        format!("cycles: {name} growth within the bound"),
-        growth <= memory_bound as i64,
-    ));
-
-    let mut bad = 0;
-    for (name, ok) in &checks {
-        out(&format!(
-            "test soak: {name} ... {}",
-            if *ok { "ok" } else { "FAILED" }
-        ));
-        if !ok {
-            bad += 1;
-        }
-    }
-    out(&format!("{} passed, {bad} failed", checks.len() - bad));
-    bad
+    [
+        ("cycles: none failed".into(), failed == 0),
+        (
+            format!("cycles: {name} growth within the bound"),
+            growth <= plan.memory_bound as i64,
+        ),
+    ]
 }

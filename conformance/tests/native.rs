@@ -51,10 +51,7 @@ mod native {
             eprintln!("panic: {msg}{at}");
         }));
         let server = TestServer::start().expect("start the test server");
-        let closed_port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
-            l.local_addr().expect("probe port").port()
-        };
+        let closed_port = crossio_conformance::server::closed_port().expect("probe a closed port");
         let env = Env {
             http_port: server.http_port,
             ws_port: server.ws_port,

@@ -154,18 +154,40 @@ fn short(t: &str, n: usize) -> String {
 }
 
 /// A horizontal bar per ratio (references left out), a tick at each target, 1.0 marked.
+/// Where the ratio chart puts things, in pixels.
+struct Chart {
+    label_w: f64,
+    plot_w: f64,
+    row_h: f64,
+    top: f64,
+    /// The ratio at the right edge of the plot.
+    max: f64,
+}
+
+impl Chart {
+    /// The x coordinate of ratio `v`.
+    fn x(&self, v: f64) -> f64 {
+        self.label_w + self.plot_w * (v.clamp(0.0, self.max) / self.max)
+    }
+}
+
 fn svg(rows: &[Row]) -> String {
     let rows: Vec<&Row> = rows.iter().filter(|r| r.kind.target().is_some()).collect();
-    let (label_w, plot_w, row_h, top) = (480.0, 420.0, 22.0, 46.0);
     let max = rows
         .iter()
         .map(|r| r.ratio)
         .filter(|x| x.is_finite())
         .fold(2.2f64, f64::max)
         .min(4.0);
-    let x = |v: f64| label_w + plot_w * (v.clamp(0.0, max) / max);
-    let width = label_w + plot_w + 90.0;
-    let height = top + row_h * rows.len() as f64 + 30.0;
+    let c = Chart {
+        label_w: 480.0,
+        plot_w: 420.0,
+        row_h: 22.0,
+        top: 46.0,
+        max,
+    };
+    let width = c.label_w + c.plot_w + 90.0;
+    let height = c.top + c.row_h * rows.len() as f64 + 30.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -186,54 +208,59 @@ fn svg(rows: &[Row]) -> String {
             s,
             "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\"/>\
              <text x=\"{0}\" y=\"{4}\" text-anchor=\"middle\" fill=\"#555\">{v}×</text>",
-            x(v),
-            top - 6.0,
+            c.x(v),
+            c.top - 6.0,
             height - 24.0,
             if v == 1.0 { "#888" } else { "#ddd" },
             height - 10.0
         );
     }
     for (i, r) in rows.iter().enumerate() {
-        let y = top + row_h * i as f64;
-        let (v, _) = verdict(r);
-        let color = if v == Verdict::Met {
-            "#3a9a4a"
-        } else {
-            "#c8463d"
-        };
-        let ratio = r.ratio;
-        let (target, _) = r.kind.target().unwrap_or((1.0, true));
-        let _ = writeln!(
-            s,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
-            label_w - 8.0,
-            y + 14.0,
-            esc(&short(&name(r), 72))
-        );
-        let _ = writeln!(
-            s,
-            "<rect x=\"{label_w}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{color}\"/>",
-            y + 3.0,
-            (x(ratio) - label_w).max(0.0),
-            row_h - 6.0
-        );
-        let _ = writeln!(
-            s,
-            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"black\" \
-             stroke-width=\"2\"/>",
-            x(target),
-            y + 1.0,
-            y + row_h - 1.0
-        );
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{}\">{:.2}×{}</text>",
-            x(ratio) + 4.0,
-            y + 14.0,
-            ratio,
-            if ratio > max { " →" } else { "" }
-        );
+        svg_row(&mut s, &c, c.top + c.row_h * i as f64, r);
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// One bar of the chart at height `y`: label, bar, target tick and ratio.
+fn svg_row(s: &mut String, c: &Chart, y: f64, r: &Row) {
+    let (v, _) = verdict(r);
+    let color = if v == Verdict::Met {
+        "#3a9a4a"
+    } else {
+        "#c8463d"
+    };
+    let ratio = r.ratio;
+    let (target, _) = r.kind.target().unwrap_or((1.0, true));
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+        c.label_w - 8.0,
+        y + 14.0,
+        esc(&short(&name(r), 72))
+    );
+    let _ = writeln!(
+        s,
+        "<rect x=\"{}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{color}\"/>",
+        c.label_w,
+        y + 3.0,
+        (c.x(ratio) - c.label_w).max(0.0),
+        c.row_h - 6.0
+    );
+    let _ = writeln!(
+        s,
+        "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"black\" \
+         stroke-width=\"2\"/>",
+        c.x(target),
+        y + 1.0,
+        y + c.row_h - 1.0
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{}\">{:.2}×{}</text>",
+        c.x(ratio) + 4.0,
+        y + 14.0,
+        ratio,
+        if ratio > c.max { " →" } else { "" }
+    );
 }

@@ -1,126 +1,125 @@
 //! The conformance suite in a browser (wasm32-unknown-emscripten).
 //!
 //! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F` (emrun turns the query into
-//! `argv`). It prints `pending on emscripten: …` for cases whose backend part is not built yet,
-//! then `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line, and
-//! `N passed, N failed`, then exits with 0 or 1.
+//! `argv`). It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
+//! and `N passed, N failed`, then exits with 0 or 1.
 
 #[cfg(target_os = "emscripten")]
-fn main() {
-    use crossio_conformance::{Area, Env, cases, run_suite};
+mod runner {
+    use crossio_conformance::{Env, Summary, run_suite};
     use crossio_core::Spawner;
     use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, diagnostics, page};
 
-    let mut http_port = 0;
-    let mut ws_port = 0;
-    let mut closed_port = 0;
-    let mut fault_port = 0;
-    let mut filter = String::new();
-    // soak=CONNS,MSGS,CYCLES runs the load and soak instead of the suite.
-    let mut soak: Option<(usize, usize, usize)> = None;
-    for arg in std::env::args().skip(1) {
-        let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
-        match k {
-            "http" => http_port = v.parse().unwrap_or(0),
-            "ws" => ws_port = v.parse().unwrap_or(0),
-            "closed" => closed_port = v.parse().unwrap_or(0),
-            "fault" => fault_port = v.parse().unwrap_or(0),
-            "filter" => filter = v.to_owned(),
-            "soak" => {
-                let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-                if let [c, m, y] = n[..] {
-                    soak = Some((c, m, y));
+    /// What the page's query asks for.
+    #[derive(Default)]
+    struct Args {
+        http_port: u16,
+        ws_port: u16,
+        closed_port: u16,
+        fault_port: u16,
+        filter: String,
+        /// `soak=CONNS,MSGS,CYCLES` runs the load and soak instead of the suite.
+        soak: Option<(usize, usize, usize)>,
+    }
+
+    fn parse_args() -> Args {
+        let mut a = Args::default();
+        for arg in std::env::args().skip(1) {
+            let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+            match k {
+                "http" => a.http_port = v.parse().unwrap_or(0),
+                "ws" => a.ws_port = v.parse().unwrap_or(0),
+                "closed" => a.closed_port = v.parse().unwrap_or(0),
+                "fault" => a.fault_port = v.parse().unwrap_or(0),
+                "filter" => a.filter = v.to_owned(),
+                "soak" => {
+                    let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+                    if let [c, m, y] = n[..] {
+                        a.soak = Some((c, m, y));
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
+        a
     }
-    println!(
-        "crossio browser runner: mode={}",
-        if WORKER_MODE { "worker" } else { "main-thread" }
-    );
-    if http_port == 0 || ws_port == 0 || closed_port == 0 || fault_port == 0 {
-        println!("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F");
+
+    /// Print why the run cannot start, as one failed check, and exit with 1.
+    fn fail_setup(why: &str) {
+        println!("{why}");
         println!("0 passed, 1 failed");
         page::exit(1);
-        return;
     }
-    // Several cases panic on purpose: one line each instead of the default report.
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
-    }));
-    if let Err(e) = diagnostics::check_ffi_layout() {
-        println!("FFI layout mismatch with the installed emscripten headers: {e}");
-        println!("0 passed, 1 failed");
-        page::exit(1);
-        return;
-    }
-    println!("ffi layout: websocket.h structs match");
-    page::start_heartbeat(10);
-    let env = Env {
-        http_port,
-        ws_port,
-        fault_port,
-        closed_port,
-        heartbeat: page::heartbeat,
-    };
-    let backend = match EmscriptenBackend::new() {
-        Ok(b) => b,
-        Err(e) => {
-            println!("cannot start the backend: {e}");
-            println!("0 passed, 1 failed");
-            page::exit(1);
-            return;
+
+    /// Check the ports, the FFI layout and the backend; `None` after [`fail_setup`].
+    fn setup(a: &Args) -> Option<(Env, EmscriptenBackend)> {
+        if a.http_port == 0 || a.ws_port == 0 || a.closed_port == 0 || a.fault_port == 0 {
+            fail_setup("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F");
+            return None;
         }
-    };
-    // Backend parts not built yet: their cases are listed, not run (none at the moment).
-    let pending = |_area: Area| false;
-    let names: Vec<&str> = cases::<EmscriptenBackend>()
-        .iter()
-        .filter(|c| pending(c.area))
-        .map(|c| c.name)
-        .collect();
-    if !names.is_empty() {
-        println!("pending on emscripten: {}", names.join(" "));
-    }
-    let b = backend.clone();
-    let suite = async move {
-        if let Some((conns, msgs, cycles)) = soak {
-            let plan = crossio_conformance::soak::Plan {
-                conns,
-                msgs,
-                cycles,
-                memory_name: "wasm heap in use",
-                memory: diagnostics::heap_in_use,
-                memory_bound: 2 << 20,
-            };
-            println!(
-                "wasm memory size at start: {} MiB",
-                diagnostics::heap_size() >> 20
-            );
-            let failed = crossio_conformance::soak::run(&b, &env, plan, |l| println!("{l}")).await;
-            println!(
-                "wasm memory size at end: {} MiB",
-                diagnostics::heap_size() >> 20
-            );
-            return crossio_conformance::Summary {
-                passed: 4 - failed,
-                failed,
-            };
+        // Several cases panic on purpose: one line each instead of the default report.
+        std::panic::set_hook(Box::new(|info| {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
+        }));
+        if let Err(e) = diagnostics::check_ffi_layout() {
+            fail_setup(&format!(
+                "FFI layout mismatch with the installed emscripten headers: {e}"
+            ));
+            return None;
         }
+        println!("ffi layout: websocket.h structs match");
+        page::start_heartbeat(10);
+        let env = Env {
+            http_port: a.http_port,
+            ws_port: a.ws_port,
+            fault_port: a.fault_port,
+            closed_port: a.closed_port,
+            heartbeat: page::heartbeat,
+        };
+        match EmscriptenBackend::new() {
+            Ok(b) => Some((env, b)),
+            Err(e) => {
+                fail_setup(&format!("cannot start the backend: {e}"));
+                None
+            }
+        }
+    }
+
+    /// The load and soak run; `soak::run` prints its checks and the closing line.
+    async fn soak(
+        b: &EmscriptenBackend,
+        env: &Env,
+        (conns, msgs, cycles): (usize, usize, usize),
+    ) -> Summary {
+        let plan = crossio_conformance::soak::Plan {
+            conns,
+            msgs,
+            cycles,
+            memory_name: "wasm heap in use",
+            memory: diagnostics::heap_in_use,
+            memory_bound: 2 << 20,
+        };
+        println!("wasm memory size at start: {} MiB", diagnostics::heap_size() >> 20);
+        let summary = crossio_conformance::soak::run(b, env, plan, |l| println!("{l}")).await;
+        println!("wasm memory size at end: {} MiB", diagnostics::heap_size() >> 20);
+        summary
+    }
+
+    /// The wake-latency bench line, every case `filter` selects, and the closing line.
+    async fn suite(b: EmscriptenBackend, env: Env, filter: String) -> Summary {
         let (median, mean, p99) =
             crossio_conformance::bench::main_thread_wake_latency(&b, 10_000).await;
         println!(
             "bench main_thread_wake_to_poll_us median={median:.1} mean={mean:.1} p99={p99:.1} n=10000"
         );
         let summary = run_suite(
-            b.clone(),
+            b,
             env,
-            |c| !pending(c.area) && (filter.is_empty() || c.name.contains(&filter)),
+            |c| filter.is_empty() || c.name.contains(&filter),
             |line| println!("{line}"),
         )
         .await;
@@ -130,27 +129,50 @@ fn main() {
         );
         println!("{} passed, {} failed", summary.passed, summary.failed);
         summary
-    };
-    if WORKER_MODE {
-        let code = match backend.block_on(suite) {
-            Ok(s) if s.failed == 0 => 0,
-            Ok(_) => 1,
-            Err(e) => {
-                println!("block_on failed: {e}");
-                1
+    }
+
+    pub fn main() {
+        let args = parse_args();
+        println!(
+            "crossio browser runner: mode={}",
+            if WORKER_MODE { "worker" } else { "main-thread" }
+        );
+        let Some((env, backend)) = setup(&args) else {
+            return;
+        };
+        let b = backend.clone();
+        let run = async move {
+            match args.soak {
+                Some(plan) => soak(&b, &env, plan).await,
+                None => suite(b, env, args.filter).await,
             }
         };
-        page::exit(code);
-        // Returning from main would exit(0) before the exit above runs: wait for it instead.
-        loop {
-            std::thread::park();
+        if WORKER_MODE {
+            let code = match backend.block_on(run) {
+                Ok(s) if s.failed == 0 => 0,
+                Ok(_) => 1,
+                Err(e) => {
+                    println!("block_on failed: {e}");
+                    1
+                }
+            };
+            page::exit(code);
+            // Returning from main would exit(0) before the exit above runs: wait for it instead.
+            loop {
+                std::thread::park();
+            }
+        } else {
+            let _detached = backend.spawn(async move {
+                let s = run.await;
+                page::exit(if s.failed == 0 { 0 } else { 1 });
+            });
         }
-    } else {
-        let _detached = backend.spawn(async move {
-            let s = suite.await;
-            page::exit(if s.failed == 0 { 0 } else { 1 });
-        });
     }
+}
+
+#[cfg(target_os = "emscripten")]
+fn main() {
+    runner::main();
 }
 
 #[cfg(not(target_os = "emscripten"))]

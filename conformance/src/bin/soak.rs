@@ -62,7 +62,8 @@ fn rss() -> usize {
 
 #[cfg(not(target_os = "emscripten"))]
 fn main() {
-    use crossio_conformance::{Env, server::TestServer, soak};
+    use crossio_conformance::server::{self, TestServer};
+    use crossio_conformance::{Env, soak};
     use crossio_core::Spawner;
 
     fn no_heartbeat() -> u64 {
@@ -94,10 +95,7 @@ fn main() {
         }
     }
     let server = TestServer::start().expect("start the test server");
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("probe port");
+    let closed_port = server::closed_port().expect("probe a closed port");
     let env = Env {
         http_port: server.http_port,
         ws_port: server.ws_port,
@@ -107,7 +105,7 @@ fn main() {
     };
     let backend = crossio_native::NativeBackend::new().expect("start the backend");
     let rss_before = rss();
-    let failed = backend
+    let summary = backend
         .block_on(soak::run(&backend, &env, plan, |l| println!("{l}")))
         .expect("block_on from main");
     println!(
@@ -115,7 +113,7 @@ fn main() {
         rss_before as f64 / 1048576.0,
         rss() as f64 / 1048576.0
     );
-    std::process::exit(if failed == 0 { 0 } else { 1 });
+    std::process::exit(if summary.failed == 0 { 0 } else { 1 });
 }
 
 #[cfg(target_os = "emscripten")]

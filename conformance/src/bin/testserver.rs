@@ -25,14 +25,15 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(9);
-    println!(
-        "{{\"http_port\":{},\"ws_port\":{},\"fault_port\":{},\"closed_port\":{closed}}}",
-        server.http_port, server.ws_port, server.fault_port
-    );
+    // Port 9 (discard) as the fallback: nothing listens there on a test machine.
+    let closed = crossio_conformance::server::closed_port().unwrap_or(9);
+    let ports = serde_json::json!({
+        "http_port": server.http_port,
+        "ws_port": server.ws_port,
+        "fault_port": server.fault_port,
+        "closed_port": closed,
+    });
+    println!("{ports}");
     // Run until stdin reaches EOF (the parent went away) or we are killed.
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);

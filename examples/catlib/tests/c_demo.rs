@@ -106,10 +106,7 @@ fn build_c_demo() -> PathBuf {
 fn c_demo_passes_against_the_test_server() {
     let exe = build_c_demo();
     let server = TestServer::start().expect("start the test server");
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("pick a free port")
-        .port();
+    let closed_port = crossio_conformance::server::closed_port().expect("probe a closed port");
     let out = Command::new(&exe)
         .arg(server.http_base())
         .arg(server.ws_base())
