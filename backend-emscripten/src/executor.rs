@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
-use crossio_core::{JoinHandle, remote_handle};
+use crossio_core::JoinHandle;
+use crossio_core::backend::remote_handle;
 
 use crate::sys;
 
@@ -90,7 +91,7 @@ where
 {
     let (completer, handle) = remote_handle();
     let (runnable, task) = async_task::spawn(
-        crossio_core::block::mark_task(completer.run(future)),
+        crossio_core::backend::mark_task(completer.run(future)),
         schedule,
     );
     task.detach();
@@ -108,7 +109,7 @@ where
     let (completer, handle) = remote_handle();
     crate::reactor::on_main(move || {
         let (runnable, task) = async_task::spawn_local(
-            crossio_core::block::mark_task(completer.run_with(make)),
+            crossio_core::backend::mark_task(completer.run_with(make)),
             schedule,
         );
         task.detach();

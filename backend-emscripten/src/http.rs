@@ -23,9 +23,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use crossio_core::http::DEFAULT_MAX_REDIRECTS;
+use crossio_core::backend::parse_http_url;
 use crossio_core::{
-    Body, Error, ErrorKind, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
+    Body, DEFAULT_MAX_REDIRECTS, Error, ErrorKind, Http, Redirect, Request, Response, Result,
+    StatusCode,
 };
 use futures_core::Stream;
 

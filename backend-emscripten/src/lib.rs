@@ -24,6 +24,8 @@
 #[cfg(target_os = "emscripten")]
 pub mod bench;
 #[cfg(target_os = "emscripten")]
+mod capabilities;
+#[cfg(target_os = "emscripten")]
 mod executor;
 mod headers;
 #[cfg(target_os = "emscripten")]

@@ -10,7 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crossio_core::{Error, JoinError, RawJoinHandle, Result};
+use crossio_core::backend::RawJoinHandle;
+use crossio_core::{Error, JoinError, Result};
 use tokio::runtime::Runtime;
 
 pub(crate) struct TokioJoin<T>(pub(crate) tokio::task::JoinHandle<T>);

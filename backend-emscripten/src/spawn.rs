@@ -27,7 +27,7 @@ impl Spawner for EmscriptenBackend {
             JoinHandle::from_raw(crate::pool::TokioJoin(
                 self.inner
                     .runtime
-                    .spawn(crossio_core::block::mark_task(future)),
+                    .spawn(crossio_core::backend::mark_task(future)),
             ))
         }
         #[cfg(not(target_feature = "atomics"))]
@@ -83,14 +83,14 @@ impl Spawner for EmscriptenBackend {
         }
         #[cfg(target_feature = "atomics")]
         {
-            if crossio_core::block::in_task() {
+            if crossio_core::backend::in_task() {
                 return Err(Error::unsupported(
                     "block_on called from inside an async task, where blocking could deadlock \
                      the pool: await the future instead",
                 ));
             }
             let _guard = self.inner.runtime.enter();
-            Ok(crossio_core::block::park_block_on(future))
+            Ok(crossio_core::backend::park_block_on(future))
         }
         #[cfg(not(target_feature = "atomics"))]
         {

@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use crossio_core::backend::{closed_error, parse_ws_url, validate_close};
 use crossio_core::{
     CloseFrame, ConnectOptions, Connection, Error, ErrorKind, Message, Result, Spawner, Transport,
-    closed_error, parse_ws_url, validate_close,
 };
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -278,7 +278,7 @@ impl Transport for EmscriptenBackend {
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
-        if !options.headers().is_empty() {
+        if !options.headers.is_empty() {
             return Err(Error::unsupported(format!(
                 "connecting to {url}: browsers cannot set WebSocket handshake headers"
             )));
@@ -291,9 +291,9 @@ impl Transport for EmscriptenBackend {
             connect_error: None,
             events: VecDeque::new(),
             failed: false,
-            max_message_size: options.get_max_message_size(),
+            max_message_size: options.max_message_size,
             queued_bytes: 0,
-            max_queued_bytes: options.get_max_queued_bytes(),
+            max_queued_bytes: options.effective_max_queued_bytes(),
             to_main: 0,
             buffered: 0,
             drain_poll_armed: false,
@@ -304,7 +304,7 @@ impl Transport for EmscriptenBackend {
         let guard = SocketGuard(id);
         let (target, protocols, events) = (
             parsed.to_string(),
-            options.subprotocols().join(","),
+            options.subprotocols.join(","),
             Events(shared.clone()),
         );
         crate::reactor::on_main(move || {
@@ -325,7 +325,7 @@ impl Transport for EmscriptenBackend {
                 });
             }
         });
-        let timeout = options.get_connect_timeout();
+        let timeout = options.connect_timeout;
         let protocol = match self.timeout(timeout, Opened(shared.clone())).await {
             Err(_) => {
                 return Err(Error::new(

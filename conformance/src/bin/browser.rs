@@ -51,7 +51,10 @@ fn main() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
+        println!(
+            "panic: {}{at}",
+            crossio_core::backend::panic_message(info.payload())
+        );
     }));
     if let Err(e) = page::check_ffi_layout() {
         println!("FFI layout mismatch with the installed emscripten headers: {e}");
@@ -67,6 +70,18 @@ fn main() {
         fault_port,
         closed_port,
         heartbeat: page::heartbeat,
+        zero_pool_builds: || {
+            [
+                EmscriptenBackend::builder()
+                    .worker_threads(0)
+                    .build()
+                    .map(|_| ()),
+                EmscriptenBackend::builder()
+                    .max_blocking_threads(0)
+                    .build()
+                    .map(|_| ()),
+            ]
+        },
     };
     let backend = match EmscriptenBackend::new() {
         Ok(b) => b,
