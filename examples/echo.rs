@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use crossio::{Backend, ConnectOptions, Connection, Message, Request};
-use futures_util::{SinkExt, StreamExt};
+use crossio::prelude::*;
+use crossio::{ConnectOptions, Message, Request};
 
 /// Library code: generic over the backend, the same on every target.
 async fn demo<B: Backend>(b: &B, ws_base: &str, http_base: &str) -> crossio::Result<()> {
@@ -80,7 +80,7 @@ fn main() {
 
 #[cfg(not(target_os = "emscripten"))]
 fn main() {
-    use crossio::{DefaultBackend, Spawner};
+    use crossio::DefaultBackend;
     use crossio_conformance::server::TestServer;
 
     let server = TestServer::start().expect("start the test server");

@@ -4,12 +4,13 @@
 //! (tokio, tokio-tungstenite, reqwest) and in the browser on `wasm32-unknown-emscripten`
 //! (Emscripten's WebSocket API, the browser's `fetch()`, Web Workers).
 //!
-//! This facade re-exports [`crossio_core`] and names the backend for the current target as
-//! [`DefaultBackend`].
+//! This facade re-exports [`crossio_core`] (including [`prelude`], one `use` for the traits and
+//! the futures extension traits, and [`backend`], the plumbing for backend authors) and names
+//! the backend for the current target as [`DefaultBackend`].
 //!
 //! ```no_run
-//! use crossio::{Backend, ConnectOptions, Message, Request};
-//! use futures_util::{SinkExt, StreamExt};
+//! use crossio::prelude::*; // the traits and futures' SinkExt, StreamExt, FutureExt
+//! use crossio::{ConnectOptions, Message, Request};
 //!
 //! async fn hello<B: Backend>(b: &B) -> crossio::Result<()> {
 //!     let mut ws = b.connect("ws://127.0.0.1:9001/echo", ConnectOptions::new()).await?;
@@ -23,6 +24,9 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// `use crossio::prelude::*;` brings the backend traits and the futures extension traits into
+/// scope (see [`crossio_core::prelude`]).
+pub use crossio_core::prelude;
 pub use crossio_core::*;
 
 #[cfg(not(target_os = "emscripten"))]

@@ -66,9 +66,3 @@ pub fn fetch_held_bytes_peak() -> usize {
 pub fn mode() -> &'static str {
     crate::spawn::mode::Mode::NAME
 }
-
-/// Whether `block_on` may block the calling thread in this build (false on the browser's main
-/// thread, and inside async tasks).
-pub fn may_block_here() -> bool {
-    crate::spawn::mode::Mode::may_block()
-}

@@ -24,9 +24,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use crossio_core::http::DEFAULT_MAX_REDIRECTS;
+use crossio_core::backend::parse_http_url;
 use crossio_core::{
-    Body, Error, Http, Redirect, Request, Response, Result, StatusCode, parse_http_url,
+    Body, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request, Response, Result, StatusCode,
 };
 use futures_core::Stream;
 

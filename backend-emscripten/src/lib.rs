@@ -32,6 +32,8 @@ pub mod bench;
 #[cfg(target_os = "emscripten")]
 mod bridge;
 #[cfg(target_os = "emscripten")]
+mod capabilities;
+#[cfg(target_os = "emscripten")]
 pub mod diagnostics;
 #[cfg(target_os = "emscripten")]
 mod error;

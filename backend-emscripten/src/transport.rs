@@ -16,10 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use crossio_core::{
-    ConnectOptions, Connection, Error, Message, Result, Spawner, Transport, closed_error,
-    parse_ws_url, validate_close,
-};
+use crossio_core::backend::{closed_error, parse_ws_url, validate_close};
+use crossio_core::{ConnectOptions, Connection, Error, Message, Result, Spawner, Transport};
 use futures_core::Stream;
 use futures_sink::Sink;
 
@@ -264,7 +262,7 @@ impl Transport for EmscriptenBackend {
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
-        if !options.headers().is_empty() {
+        if !options.headers.is_empty() {
             return Err(Error::unsupported(format!(
                 "connecting to {url}: browsers cannot set WebSocket handshake headers"
             )));
@@ -277,9 +275,9 @@ impl Transport for EmscriptenBackend {
             connect_error: None,
             events: VecDeque::new(),
             failed: false,
-            max_message_size: options.get_max_message_size(),
+            max_message_size: options.max_message_size,
             queued_bytes: 0,
-            max_queued_bytes: options.get_max_queued_bytes(),
+            max_queued_bytes: options.effective_max_queued_bytes(),
             to_main: 0,
             buffered: 0,
             drain_timer: None,
@@ -289,7 +287,7 @@ impl Transport for EmscriptenBackend {
             send_waker: None,
         });
         let guard = SocketGuard(key);
-        let (target, protocols) = (parsed.to_string(), options.subprotocols().join(","));
+        let (target, protocols) = (parsed.to_string(), options.subprotocols.join(","));
         let opening = shared.clone();
         let queued = bridge::on_main(move || match Socket::open(&target, &protocols, key) {
             Ok(sock) => {
@@ -303,7 +301,7 @@ impl Transport for EmscriptenBackend {
         if !queued {
             return Err(error::main_thread_gone("connecting to", url));
         }
-        let timeout = options.get_connect_timeout();
+        let timeout = options.connect_timeout;
         let protocol = match self.timeout(timeout, Opened(shared.clone())).await {
             Err(_) => return Err(error::connect_timeout(url, timeout)),
             Ok(r) => r?,

@@ -1,6 +1,12 @@
 //! `Http` on reqwest.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
 use crossio_core::{Body, Error, Http, Redirect, Request, Response, Result};
+use futures_core::Stream;
 use futures_util::StreamExt;
 
 use crate::NativeBackend;
@@ -29,8 +35,51 @@ impl NativeBackend {
     }
 }
 
+static LIVE_REQUESTS: AtomicUsize = AtomicUsize::new(0);
+
+/// HTTP requests of the native backend currently alive: from `send` until the body is read to
+/// its end, fails, or is dropped (the `send` future or the response). For leak checks.
+pub fn live_requests() -> usize {
+    LIVE_REQUESTS.load(Ordering::SeqCst)
+}
+
+/// Counts one live request while it exists.
+struct LiveRequest;
+
+impl LiveRequest {
+    fn new() -> Self {
+        LIVE_REQUESTS.fetch_add(1, Ordering::SeqCst);
+        LiveRequest
+    }
+}
+
+impl Drop for LiveRequest {
+    fn drop(&mut self) {
+        LIVE_REQUESTS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A body stream that keeps its request counted until the stream ends, fails, or is dropped.
+struct Counted<S> {
+    chunks: S,
+    live: Option<LiveRequest>,
+}
+
+impl<S: Stream<Item = Result<Bytes>> + Unpin> Stream for Counted<S> {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = std::task::ready!(self.chunks.poll_next_unpin(cx));
+        if !matches!(item, Some(Ok(_))) {
+            self.live = None;
+        }
+        Poll::Ready(item)
+    }
+}
+
 impl Http for NativeBackend {
     async fn send(&self, request: Request) -> Result<Response> {
+        let live = LiveRequest::new();
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
         let client = self.client(options.redirect)?;
@@ -56,6 +105,10 @@ impl Http for NativeBackend {
         let chunks = resp
             .bytes_stream()
             .map(move |r| r.map_err(|e| error::http(&body_url, e)));
+        let chunks = Counted {
+            chunks,
+            live: Some(live),
+        };
         Ok(Response::new(
             status,
             headers,

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod capabilities;
 mod error;
 mod http;
 mod spawn;
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use crossio_core::{Error, Result};
 use tokio::runtime::{Handle, Runtime};
 
+pub use crate::http::live_requests;
 pub use crate::spawn::NativeSleep;
 pub use crate::transport::{NativeConnection, live_connections};
 

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crossio_core::{Error, JoinError, JoinHandle, RawJoinHandle, Result, Spawner};
+use crossio_core::backend::RawJoinHandle;
+use crossio_core::{Error, JoinError, JoinHandle, Result, Spawner};
 use tokio::sync::mpsc;
 
 use crate::NativeBackend;
@@ -91,7 +92,7 @@ impl Spawner for NativeBackend {
         JoinHandle::from_raw(TokioJoin(
             self.inner
                 .handle
-                .spawn(crossio_core::block::mark_task(future)),
+                .spawn(crossio_core::backend::mark_task(future)),
         ))
     }
 
@@ -101,9 +102,9 @@ impl Spawner for NativeBackend {
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        let (completer, handle) = crossio_core::remote_handle();
+        let (completer, handle) = crossio_core::backend::remote_handle();
         let job: Job = Box::new(move || {
-            tokio::task::spawn_local(crossio_core::block::mark_task(completer.run_with(make)));
+            tokio::task::spawn_local(crossio_core::backend::mark_task(completer.run_with(make)));
         });
         // If the thread cannot be started, the job (and the completer) is dropped: the handle
         // reports the task as cancelled instead of panicking here.
@@ -125,7 +126,7 @@ impl Spawner for NativeBackend {
     }
 
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        if crossio_core::block::in_task() {
+        if crossio_core::backend::in_task() {
             return Err(Error::unsupported(
                 "block_on called from inside an async task, where blocking could deadlock the \
                  runtime: await the future instead, or block from spawn_blocking or a plain thread",
@@ -134,7 +135,7 @@ impl Spawner for NativeBackend {
         // Entering the handle lets the future create tokio timers and I/O; parking (rather than
         // tokio's own block_on) also works on spawn_blocking threads.
         let _guard = self.inner.handle.enter();
-        Ok(crossio_core::block::park_block_on(future))
+        Ok(crossio_core::backend::park_block_on(future))
     }
 }
 

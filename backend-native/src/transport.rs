@@ -4,9 +4,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
+use crossio_core::backend::{closed_error, parse_ws_url, validate_close};
 use crossio_core::{
     CloseFrame, ConnectOptions, Connection, Error, ErrorKind, Message, Result, Transport,
-    closed_error, parse_ws_url, validate_close,
 };
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -59,22 +59,22 @@ impl Transport for NativeBackend {
             .as_str()
             .into_client_request()
             .map_err(|e| error::ws_connect(url, e))?;
-        for (name, value) in options.headers() {
+        for (name, value) in &options.headers {
             request.headers_mut().append(name.clone(), value.clone());
         }
-        if !options.subprotocols().is_empty() {
-            let joined = options.subprotocols().join(", ");
+        if !options.subprotocols.is_empty() {
+            let joined = options.subprotocols.join(", ");
             let value = HeaderValue::try_from(joined)
                 .map_err(|e| Error::invalid_input("invalid subprotocol list").with_source(e))?;
             request
                 .headers_mut()
                 .insert("sec-websocket-protocol", value);
         }
-        let max = options.get_max_message_size();
+        let max = options.max_message_size;
         let config = WebSocketConfig::default()
             .max_message_size(Some(max))
             .max_frame_size(Some(max));
-        let timeout = options.get_connect_timeout();
+        let timeout = options.connect_timeout;
         let url_owned = url.to_owned();
         let handshake = async move {
             let attempt = tokio_tungstenite::connect_async_with_config(request, Some(config), true);

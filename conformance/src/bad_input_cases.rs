@@ -192,29 +192,8 @@ pub async fn bad_spawn_huge_durations_do_not_overflow<B: Backend>(b: B, _e: Env)
 }
 
 /// A pool of zero threads is refused by every backend's builder.
-pub async fn bad_zero_pool_size_is_invalid_input<B: Backend>(_b: B, _e: Env) -> CaseResult {
-    #[cfg(not(target_os = "emscripten"))]
-    let (w, bl) = (
-        crossio_native::NativeBackend::builder()
-            .worker_threads(0)
-            .build()
-            .map(|_| ()),
-        crossio_native::NativeBackend::builder()
-            .max_blocking_threads(0)
-            .build()
-            .map(|_| ()),
-    );
-    #[cfg(target_os = "emscripten")]
-    let (w, bl) = (
-        crossio_emscripten::EmscriptenBackend::builder()
-            .worker_threads(0)
-            .build()
-            .map(|_| ()),
-        crossio_emscripten::EmscriptenBackend::builder()
-            .max_blocking_threads(0)
-            .build()
-            .map(|_| ()),
-    );
+pub async fn bad_zero_pool_size_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
+    let [w, bl] = (e.zero_pool_builds)();
     expect_kind(w, ErrorKind::InvalidInput, "worker_threads(0)")?;
     expect_kind(bl, ErrorKind::InvalidInput, "max_blocking_threads(0)")?;
     Ok(())

@@ -15,8 +15,6 @@ use futures_util::StreamExt;
 use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
 use crate::{CaseResult, Env};
 
-const BROWSER: bool = cfg!(target_os = "emscripten");
-
 async fn get<B: Backend>(
     b: &B,
     url: &str,
@@ -129,11 +127,7 @@ pub async fn fault_http_stall_mid_body_is_timeout<B: Backend>(b: B, e: Env) -> C
 
 pub async fn fault_http_redirect_loop_fails<B: Backend>(b: B, e: Env) -> CaseResult {
     let url = e.fault_http("/http/redirect-loop");
-    let kind = if BROWSER {
-        ErrorKind::Connect
-    } else {
-        ErrorKind::Http
-    };
+    let kind = b.capabilities().http_too_many_redirects_error;
     expect_kind(get(&b, &url, None).await, kind, &url)?;
     Ok(())
 }
@@ -183,42 +177,29 @@ pub async fn fault_ws_invalid_utf8_text_fails_the_connection<B: Backend>(
     e: Env,
 ) -> CaseResult {
     let err = ws_error_after_open(&b, &e.fault_ws("/ws/invalid-utf8")).await?;
-    ensure_eq!(
-        err.kind(),
-        if BROWSER {
-            ErrorKind::Closed
-        } else {
-            ErrorKind::Protocol
-        }
-    );
+    ensure_eq!(err.kind(), b.capabilities().ws_protocol_violation_error);
     Ok(())
 }
 
 pub async fn fault_ws_reserved_opcode_fails_the_connection<B: Backend>(b: B, e: Env) -> CaseResult {
     let err = ws_error_after_open(&b, &e.fault_ws("/ws/reserved-opcode")).await?;
-    ensure_eq!(
-        err.kind(),
-        if BROWSER {
-            ErrorKind::Closed
-        } else {
-            ErrorKind::Protocol
-        }
-    );
+    ensure_eq!(err.kind(), b.capabilities().ws_protocol_violation_error);
     Ok(())
 }
 
-/// A close code a peer may not send: in the browser crossio fails the stream with `Protocol`
-/// (browsers pass such codes through); tungstenite answers with 1002 "protocol error" and
-/// reports that close frame.
+/// A close code a peer may not send: where the client answers it with 1002 "protocol error"
+/// (tungstenite) that close frame is reported; where it is passed through (browsers) crossio
+/// fails the stream with `Protocol`.
 pub async fn fault_ws_illegal_close_code_fails_the_connection<B: Backend>(
     b: B,
     e: Env,
 ) -> CaseResult {
     for code in [0u16, 999, 1004, 2000, 5000] {
         let url = e.fault_ws(&format!("/ws/close-code?code={code}"));
-        match (BROWSER, first_item(&b, &url, 10).await?.1) {
-            (true, Ok(Some(Err(err)))) => ensure_eq!(err.kind(), ErrorKind::Protocol),
-            (false, Ok(Some(Ok(Message::Close(Some(f)))))) => ensure_eq!(f.code(), 1002),
+        let answered_1002 = b.capabilities().ws_illegal_close_code_answered_with_1002;
+        match (answered_1002, first_item(&b, &url, 10).await?.1) {
+            (false, Ok(Some(Err(err)))) => ensure_eq!(err.kind(), ErrorKind::Protocol),
+            (true, Ok(Some(Ok(Message::Close(Some(f)))))) => ensure_eq!(f.code(), 1002),
             (_, other) => return Err(format!("illegal close code {code}: {other:?}")),
         }
     }

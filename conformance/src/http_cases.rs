@@ -220,11 +220,13 @@ pub async fn http_redirects_followed<B: Backend>(b: B, e: Env) -> CaseResult {
     Ok(())
 }
 
-/// Natively a lower limit is enforced (one more redirect is `Http`). Browsers follow up to
-/// their fixed 20 and cannot lower it (a lower limit is `Unsupported`); past 20 `fetch()`
-/// fails with a bare network error, which is `Connect`.
+/// Where any limit is honoured a lower limit is enforced (one more redirect is the backend's
+/// too-many-redirects error, `Http` natively). Browsers follow up to their fixed 20 and cannot
+/// lower it (a lower limit is `Unsupported`); past 20 `fetch()` fails with a bare network
+/// error, which is `Connect`.
 pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
-    if cfg!(target_os = "emscripten") {
+    let caps = b.capabilities();
+    if let Some(limit) = caps.http_fixed_redirect_limit {
         let req = Request::get(&e.http("/redirect/2"))
             .redirect(Redirect::Follow(2))
             .build()
@@ -232,15 +234,17 @@ pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
         expect_kind(
             b.send(req).await.map(|r| r.status()),
             ErrorKind::Unsupported,
-            "Redirect::Follow(2) in a browser",
+            "Redirect::Follow(2) below the fixed limit",
         )?;
-        let req = Request::get(&e.http("/redirect/21")).build().ctx("build")?;
+        let req = Request::get(&e.http(&format!("/redirect/{}", limit + 1)))
+            .build()
+            .ctx("build")?;
         expect_kind(
             b.send(req).await.map(|r| r.status()),
-            ErrorKind::Connect,
-            "21 redirects with the browser's limit of 20",
+            caps.http_too_many_redirects_error,
+            &format!("{} redirects with the fixed limit of {limit}", limit + 1),
         )?;
-        let resp = send(&b, Request::get(&e.http("/redirect/20"))).await?;
+        let resp = send(&b, Request::get(&e.http(&format!("/redirect/{limit}")))).await?;
         ensure_eq!(resp.status(), StatusCode::OK);
         return Ok(());
     }
@@ -250,7 +254,7 @@ pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
         .ctx("build")?;
     expect_kind(
         b.send(req).await,
-        ErrorKind::Http,
+        caps.http_too_many_redirects_error,
         "5 redirects with a limit of 2",
     )?;
     let req = Request::get(&e.http("/redirect/2"))
@@ -267,19 +271,19 @@ pub async fn http_redirects_limited<B: Backend>(b: B, e: Env) -> CaseResult {
     Ok(())
 }
 
-/// Natively a 3xx comes back as is; browsers hide unfollowed redirects, so there the request
-/// fails with `Unsupported`.
+/// Where `Redirect::None` is supported a 3xx comes back as is; browsers hide unfollowed
+/// redirects, so there the request fails with `Unsupported`.
 pub async fn http_redirect_not_followed<B: Backend>(b: B, e: Env) -> CaseResult {
     let req = Request::get(&e.http("/redirect/1"))
         .redirect(Redirect::None)
         .build()
         .ctx("build")?;
     let r = b.send(req).await;
-    if cfg!(target_os = "emscripten") {
+    if !b.capabilities().http_redirect_none {
         expect_kind(
             r.map(|r| r.status()),
             ErrorKind::Unsupported,
-            "Redirect::None in a browser",
+            "Redirect::None without support for it",
         )?;
         return Ok(());
     }
@@ -347,20 +351,9 @@ pub async fn http_invalid_method_is_invalid_input<B: Backend>(_b: B, e: Env) -> 
     Ok(())
 }
 
-/// Fetches the backend still tracks (emscripten only; `None` natively).
-pub(crate) fn live_fetches() -> Option<usize> {
-    #[cfg(target_os = "emscripten")]
-    return Some(crossio_emscripten::diagnostics::live_fetches());
-    #[cfg(not(target_os = "emscripten"))]
-    None
-}
-
-/// The most body bytes the backend ever held unread (emscripten only; `None` natively).
-fn held_bytes_peak() -> Option<usize> {
-    #[cfg(target_os = "emscripten")]
-    return Some(crossio_emscripten::diagnostics::fetch_held_bytes_peak());
-    #[cfg(not(target_os = "emscripten"))]
-    None
+/// HTTP requests the backend still tracks (sent, body not yet finished or dropped).
+pub(crate) fn live_requests<B: Backend>(b: &B) -> usize {
+    b.diagnostics().live_requests
 }
 
 pub async fn http_32_concurrent_requests<B: Backend>(b: B, e: Env) -> CaseResult {
@@ -382,7 +375,7 @@ pub async fn http_32_concurrent_requests<B: Backend>(b: B, e: Env) -> CaseResult
         ensure_eq!(v["query"], format!("i={i}"));
         ensure_eq!(v["body"], format!("request {i}"));
     }
-    ensure_eq!(live_fetches().unwrap_or(0), 0);
+    ensure_eq!(live_requests(&b), 0);
     Ok(())
 }
 
@@ -400,9 +393,7 @@ pub async fn http_dropped_requests_are_aborted<B: Backend>(b: B, e: Env) -> Case
         }
     }));
     drop(b.timeout(Duration::from_millis(500), all).await);
-    if let Some(n) = live_fetches() {
-        ensure_eq!(n, 0);
-    }
+    ensure_eq!(live_requests(&b), 0);
     let start = Instant::now();
     let req = Request::get(&e.http("/status/200"))
         .timeout(Duration::from_secs(3))
@@ -415,7 +406,7 @@ pub async fn http_dropped_requests_are_aborted<B: Backend>(b: B, e: Env) -> Case
         "request after the aborts took {:?}",
         start.elapsed()
     );
-    ensure_eq!(live_fetches().unwrap_or(0), 0);
+    ensure_eq!(live_requests(&b), 0);
     Ok(())
 }
 
@@ -440,7 +431,7 @@ pub async fn http_slow_read_64mib_is_bounded<B: Backend>(b: B, e: Env) -> CaseRe
         }
     }
     ensure_eq!(got, n);
-    if let Some(peak) = held_bytes_peak() {
+    if let Some(peak) = b.diagnostics().held_body_bytes_peak {
         ensure!(
             peak <= HELD_BOUND,
             "the backend held {peak} unread bytes (bound {HELD_BOUND})"
@@ -449,8 +440,8 @@ pub async fn http_slow_read_64mib_is_bounded<B: Backend>(b: B, e: Env) -> CaseRe
     Ok(())
 }
 
-/// Natively any header is sent; browsers refuse the Fetch standard's forbidden request headers,
-/// so there the request fails with `Unsupported`, naming the header.
+/// Where the backend refuses the Fetch standard's forbidden request headers (browsers) the
+/// request fails with `Unsupported`, naming the header; elsewhere the header is sent.
 pub async fn http_forbidden_header_in_browsers_is_unsupported<B: Backend>(
     b: B,
     e: Env,
@@ -460,11 +451,11 @@ pub async fn http_forbidden_header_in_browsers_is_unsupported<B: Backend>(
         .build()
         .ctx("build")?;
     let r = b.send(req).await;
-    if cfg!(target_os = "emscripten") {
+    if b.capabilities().http_forbidden_headers_refused {
         let err = expect_kind(
             r.map(|r| r.status()),
             ErrorKind::Unsupported,
-            "a cookie header in a browser",
+            "a cookie header where forbidden headers are refused",
         )?;
         ensure!(
             err.to_string().contains("cookie"),

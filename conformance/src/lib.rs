@@ -47,6 +47,10 @@ pub struct Env {
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
+    /// Builds the backend under test twice, with zero async worker threads and with zero
+    /// blocking threads, and returns both results (each must be `InvalidInput`). The runner
+    /// names the backend's builder, so the cases need not.
+    pub zero_pool_builds: fn() -> [crossio_core::Result<()>; 2],
 }
 
 impl Env {
@@ -261,7 +265,7 @@ pub async fn run_case<B: Backend>(
         Err(_) => Err(format!("did not finish within {deadline:?}")),
         Ok(Err(panic)) => Err(format!(
             "panicked: {}",
-            crossio_core::panic_message(&*panic)
+            crossio_core::backend::panic_message(&*panic)
         )),
         Ok(Ok(r)) => r,
     }

@@ -198,34 +198,33 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
     Ok(())
 }
 
-/// Where blocking is allowed (natively, and on workers in the pthreads build), a 500 ms
-/// `block_on` leaves the page's event loop running. On the browser's main thread `block_on`
-/// is refused with `Unsupported`.
+/// Where blocking is allowed on a `spawn_blocking` thread (natively, and on workers in the
+/// pthreads build), a 500 ms `block_on` there leaves the page's event loop running. Where it
+/// is not (the browser's main thread, where main-thread mode runs blocking jobs) `block_on` is
+/// refused with `Unsupported`.
 pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> CaseResult {
-    if cfg!(all(
-        target_os = "emscripten",
-        not(target_feature = "atomics")
-    )) {
+    let (b2, heartbeat) = (b.clone(), e.heartbeat);
+    let job = b.spawn_blocking(move || {
+        let allowed = b2.capabilities().block_on_allowed;
+        let before = heartbeat();
+        let start = Instant::now();
+        let r = if allowed {
+            b2.block_on(b2.sleep(Duration::from_millis(500)))
+        } else {
+            b2.block_on(async {})
+        };
+        (allowed, r, start.elapsed(), heartbeat() - before)
+    });
+    let (allowed, r, took, beats) = job.await.map_err(|e| e.to_string())?;
+    if !allowed {
         expect_kind(
-            b.block_on(async { 1 }),
+            r,
             ErrorKind::Unsupported,
-            "block_on on the main thread",
+            "block_on where the backend does not allow blocking",
         )?;
         return Ok(());
     }
-    let (b2, heartbeat) = (b.clone(), e.heartbeat);
-    let job = b.spawn_blocking(move || {
-        let before = heartbeat();
-        let start = Instant::now();
-        let r = b2.block_on(b2.sleep(Duration::from_millis(500)));
-        (
-            r.map_err(|e| e.to_string()),
-            start.elapsed(),
-            heartbeat() - before,
-        )
-    });
-    let (r, took, beats) = job.await.map_err(|e| e.to_string())?;
-    r?;
+    r.ctx("block_on(sleep(500 ms))")?;
     ensure!(
         took >= Duration::from_millis(500),
         "block_on(sleep(500 ms)) returned after {took:?}"
@@ -240,8 +239,13 @@ pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> C
 pub async fn block_on_inside_a_task_is_unsupported<B: Backend>(b: B, _e: Env) -> CaseResult {
     let b2 = b.clone();
     let r = b
-        .spawn(async move { b2.block_on(async { 1 }).map_err(|e| e.kind()) })
+        .spawn(async move {
+            let allowed = b2.capabilities().block_on_allowed;
+            (allowed, b2.block_on(async { 1 }).map_err(|e| e.kind()))
+        })
         .await;
-    ensure_eq!(r.map_err(|e| e.to_string())?, Err(ErrorKind::Unsupported));
+    let (allowed, r) = r.map_err(|e| e.to_string())?;
+    ensure!(!allowed, "capabilities() allows block_on inside a task");
+    ensure_eq!(r, Err(ErrorKind::Unsupported));
     Ok(())
 }

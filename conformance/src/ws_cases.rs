@@ -205,15 +205,16 @@ pub async fn ws_subprotocol_negotiated<B: Backend>(b: B, e: Env) -> CaseResult {
     Ok(())
 }
 
-/// Browsers cannot set handshake headers: there the connect must fail with `Unsupported`.
+/// Where handshake headers are not supported (browsers cannot set them) the connect must fail
+/// with `Unsupported`; elsewhere the server sees the header.
 pub async fn ws_custom_header<B: Backend>(b: B, e: Env) -> CaseResult {
     let opts = ConnectOptions::new().header("x-crossio-test", "header-value-1");
     let r = b.connect(&e.ws("/headers"), opts).await;
-    if cfg!(target_os = "emscripten") {
+    if !b.capabilities().ws_handshake_headers {
         expect_kind(
             r.map(|_| ()),
             ErrorKind::Unsupported,
-            "custom header in a browser",
+            "custom header without handshake header support",
         )?;
         return Ok(());
     }
@@ -403,14 +404,11 @@ pub async fn ws_message_over_max_size_is_capacity<B: Backend>(b: B, e: Env) -> C
     Ok(())
 }
 
-/// Live WebSocket resources of the backend: natively the open connections; in the browser the
-/// sockets plus their callback registrations.
-pub(crate) fn live_sockets() -> usize {
-    #[cfg(target_os = "emscripten")]
-    return crossio_emscripten::diagnostics::live_sockets()
-        + crossio_emscripten::diagnostics::live_socket_callbacks();
-    #[cfg(not(target_os = "emscripten"))]
-    crossio_native::live_connections()
+/// Live WebSocket resources of the backend: its open connections plus their callback
+/// registrations.
+pub(crate) fn live_sockets<B: Backend>(b: &B) -> usize {
+    let d = b.diagnostics();
+    d.live_connections + d.live_socket_callbacks
 }
 
 pub async fn ws_50_connections_x_100_messages_leave_nothing_alive<B: Backend>(
@@ -446,10 +444,10 @@ pub async fn ws_50_connections_x_100_messages_leave_nothing_alive<B: Backend>(
     }
     // Sockets are released asynchronously (on the browser's main thread): allow a moment.
     let start = Instant::now();
-    while live_sockets() != 0 && start.elapsed() < Duration::from_secs(5) {
+    while live_sockets(&b) != 0 && start.elapsed() < Duration::from_secs(5) {
         b.sleep(Duration::from_millis(20)).await;
     }
-    ensure_eq!(live_sockets(), 0);
+    ensure_eq!(live_sockets(&b), 0);
     Ok(())
 }
 
@@ -465,6 +463,7 @@ pub async fn ws_slow_reader_is_bounded<B: Backend>(b: B, e: Env) -> CaseResult {
         .await
         .ctx("connecting")?;
     b.sleep(Duration::from_millis(1000)).await;
+    let back_pressure = b.capabilities().ws_receive_back_pressure;
     let mut got = 0;
     loop {
         match b.timeout(RECV_DEADLINE, c.next()).await {
@@ -476,12 +475,12 @@ pub async fn ws_slow_reader_is_bounded<B: Backend>(b: B, e: Env) -> CaseResult {
                 );
                 got += 1;
             }
-            Ok(Some(Ok(Message::Close(Some(f))))) if !cfg!(target_os = "emscripten") => {
+            Ok(Some(Ok(Message::Close(Some(f))))) if back_pressure => {
                 ensure_eq!(f.code(), 1000);
                 ensure_eq!(got, 200);
                 return Ok(());
             }
-            Ok(Some(Err(err))) if cfg!(target_os = "emscripten") => {
+            Ok(Some(Err(err))) if !back_pressure => {
                 ensure_eq!(err.kind(), ErrorKind::Capacity);
                 ensure!(
                     got <= 20,

@@ -36,6 +36,20 @@ mod native {
         BEATS.load(Ordering::Relaxed)
     }
 
+    /// `NativeBackend::builder()` with a zero-sized pool, for `bad_zero_pool_size_is_invalid_input`.
+    fn zero_pool_builds() -> [crossio_core::Result<()>; 2] {
+        [
+            NativeBackend::builder()
+                .worker_threads(0)
+                .build()
+                .map(|_| ()),
+            NativeBackend::builder()
+                .max_blocking_threads(0)
+                .build()
+                .map(|_| ()),
+        ]
+    }
+
     pub fn main() {
         heartbeat();
         let mut args = Arguments::from_args();
@@ -43,7 +57,7 @@ mod native {
         args.test_threads.get_or_insert(1);
         // Several cases panic on purpose; print one line per panic instead of a backtrace.
         std::panic::set_hook(Box::new(|info| {
-            let msg = crossio_core::panic_message(info.payload());
+            let msg = crossio_core::backend::panic_message(info.payload());
             let at = info
                 .location()
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -58,6 +72,7 @@ mod native {
             fault_port: server.fault_port,
             closed_port,
             heartbeat,
+            zero_pool_builds,
         };
         let backend = NativeBackend::new().expect("start the native backend");
         let trials = cases::<NativeBackend>()

@@ -34,14 +34,36 @@ impl Default for Redirect {
     }
 }
 
-/// Per-request options.
+/// Per-request options: build them with the setters (`RequestOptions::new().timeout(d)`, or
+/// through [`RequestBuilder`]), read them as fields (`opts.timeout`). Each field holds what was
+/// set.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestOptions {
     /// Deadline for the whole exchange, body included; past it the request or the body read fails
-    /// with [`ErrorKind::Timeout`]. `None`: no deadline.
+    /// with [`ErrorKind::Timeout`]. `None` (the default): no deadline.
     pub timeout: Option<Duration>,
-    /// Redirect policy.
+    /// Redirect policy. Default: follow up to [`DEFAULT_MAX_REDIRECTS`].
     pub redirect: Redirect,
+}
+
+impl RequestOptions {
+    /// Default options: no deadline, redirects followed up to [`DEFAULT_MAX_REDIRECTS`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deadline for the whole exchange, body included (see the field).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Redirect policy (see the field).
+    pub fn redirect(mut self, redirect: Redirect) -> Self {
+        self.redirect = redirect;
+        self
+    }
 }
 
 /// An HTTP request: an [`http::Request`] with a [`Bytes`] body plus [`RequestOptions`].

@@ -8,7 +8,13 @@
 //! - [`Transport`] opens WebSocket [`Connection`]s: a `Stream` of [`Message`]s and a `Sink`.
 //! - [`Http`] sends a [`Request`] and returns a [`Response`] whose [`Body`] streams.
 //! - [`Spawner`] spawns tasks ([`JoinHandle`]), runs blocking work, sleeps, and blocks where allowed.
-//! - [`Backend`] is all three at once; the `crossio` facade picks one per target.
+//! - [`Introspect`] reports what the backend can do ([`Capabilities`]) and its live counters
+//!   ([`Diagnostics`]), so code and tests branch on values, not on the target.
+//! - [`Backend`] is all of them at once; the `crossio` facade picks one per target.
+//!
+//! `use crossio_core::prelude::*;` brings the traits and the futures extension traits
+//! (`SinkExt`, `StreamExt`, `FutureExt`) into scope. What only backend authors need (join-handle
+//! plumbing, URL and close-code checks, the thread-parking `block_on`) is in [`backend`].
 //!
 //! ## Why native `async fn`-style traits and generics, not `async-trait` / `dyn`
 //!
@@ -28,31 +34,33 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod block;
-pub mod error;
-pub mod http;
-pub mod spawn;
-pub mod transport;
+pub mod backend;
+mod block;
+mod capabilities;
+mod error;
+mod http;
+pub mod prelude;
+mod spawn;
+mod transport;
 
+pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::http::{
-    Body, Http, Progress, Redirect, Request, RequestBuilder, RequestOptions, Response,
-    parse_http_url,
+    Body, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request, RequestBuilder, RequestOptions,
+    Response,
 };
-pub use crate::spawn::{
-    JoinError, JoinHandle, RawJoinHandle, RemoteCompleter, Spawner, Timeout, panic_message,
-    remote_handle,
-};
+pub use crate::spawn::{JoinError, JoinHandle, Spawner, Timeout};
 pub use crate::transport::{
-    CloseFrame, ConnectOptions, Connection, Message, Transport, closed_error, parse_ws_url,
-    validate_close,
+    CloseFrame, ConnectOptions, Connection, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE,
+    DEFAULT_MAX_QUEUED_BYTES, MAX_CLOSE_REASON_BYTES, Message, Transport,
 };
 
 pub use ::bytes::Bytes;
 pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
-/// Everything a crossio backend provides: [`Transport`] + [`Http`] + [`Spawner`], cheaply
-/// cloneable and shareable between threads. Write library code against `B: Backend`.
-pub trait Backend: Transport + Http + Spawner + Clone + Send + Sync + 'static {}
+/// Everything a crossio backend provides: [`Transport`] + [`Http`] + [`Spawner`] +
+/// [`Introspect`], cheaply cloneable and shareable between threads. Write library code against
+/// `B: Backend`.
+pub trait Backend: Transport + Http + Spawner + Introspect + Clone + Send + Sync + 'static {}
 
-impl<T: Transport + Http + Spawner + Clone + Send + Sync + 'static> Backend for T {}
+impl<T: Transport + Http + Spawner + Introspect + Clone + Send + Sync + 'static> Backend for T {}

@@ -115,7 +115,9 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Wrap a backend's handle.
+    /// For backend authors: wrap a backend's task handle (see
+    /// [`backend::RawJoinHandle`](crate::backend::RawJoinHandle)). Code written against
+    /// crossio gets its handles from [`Spawner`] and never calls this.
     pub fn from_raw(raw: impl RawJoinHandle<T> + 'static) -> Self {
         JoinHandle { raw: Box::pin(raw) }
     }

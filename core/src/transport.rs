@@ -125,14 +125,29 @@ pub fn validate_close(code: u16, reason: &str) -> Result<()> {
     Ok(())
 }
 
-/// Options for [`Transport::connect`].
+/// Options for [`Transport::connect`]: build them with the setters
+/// (`ConnectOptions::new().connect_timeout(d)`), read them as fields (`opts.connect_timeout`).
+/// Each field holds what was set; [`validate`](Self::validate) checks them all at connect time.
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
-    subprotocols: Vec<String>,
-    headers: HeaderMap,
-    connect_timeout: Duration,
-    max_message_size: usize,
-    max_queued_bytes: usize,
+    /// Offered subprotocols (`Sec-WebSocket-Protocol`), in order. Each must be a non-empty
+    /// HTTP token, offered once. Default: none.
+    pub subprotocols: Vec<String>,
+    /// Extra request headers of the opening handshake. Default: none. Where
+    /// [`Capabilities::ws_handshake_headers`](crate::Capabilities::ws_handshake_headers) is
+    /// false a connect with any header fails with [`ErrorKind::Unsupported`].
+    pub headers: HeaderMap,
+    /// Time allowed for TCP connect plus the opening handshake; zero is refused. Default 30 s.
+    pub connect_timeout: Duration,
+    /// Largest message accepted from the peer; a larger one fails the connection with
+    /// [`ErrorKind::Capacity`]. Zero is refused. Default 64 MiB.
+    pub max_message_size: usize,
+    /// Most bytes of received messages held for a reader that is not reading, as set (see
+    /// [`max_queued_bytes`](Self::max_queued_bytes) and, for the bound backends apply,
+    /// [`effective_max_queued_bytes`](Self::effective_max_queued_bytes)). Default 64 MiB.
+    pub max_queued_bytes: usize,
+    /// The first invalid input given to a setter (reported by `validate`).
     invalid: Option<String>,
 }
 
@@ -149,26 +164,22 @@ impl Default for ConnectOptions {
     }
 }
 
+fn is_token(p: &str) -> bool {
+    !p.is_empty()
+        && p.bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+}
+
 impl ConnectOptions {
     /// Default options: no subprotocol, no extra header, 30 s connect timeout, 64 MiB messages.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Offer a subprotocol (`Sec-WebSocket-Protocol`). May be called several times.
+    /// Offer a subprotocol (`Sec-WebSocket-Protocol`). May be called several times; an invalid
+    /// or repeated protocol makes `connect` fail with [`ErrorKind::InvalidInput`].
     pub fn subprotocol(mut self, protocol: impl Into<String>) -> Self {
-        let p = protocol.into();
-        let valid = !p.is_empty()
-            && p.bytes()
-                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-        if !valid && self.invalid.is_none() {
-            self.invalid = Some(format!("invalid subprotocol {p:?}"));
-        }
-        if self.subprotocols.contains(&p) && self.invalid.is_none() {
-            // Browsers throw for a repeated protocol; refuse it everywhere.
-            self.invalid = Some(format!("subprotocol {p:?} offered twice"));
-        }
-        self.subprotocols.push(p);
+        self.subprotocols.push(protocol.into());
         self
     }
 
@@ -211,41 +222,37 @@ impl ConnectOptions {
     /// flow control slows the peer instead and this bound is never reached; browsers push
     /// messages without back-pressure, so there a reader that falls this far behind fails the
     /// connection with [`ErrorKind::Capacity`] rather than growing memory without limit. At
-    /// least one message of `max_message_size` is always accepted. Zero is refused.
+    /// least one message of `max_message_size` is always accepted (see
+    /// [`effective_max_queued_bytes`](Self::effective_max_queued_bytes)), so zero means one
+    /// such message.
     pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
         self.max_queued_bytes = bytes;
         self
     }
 
-    /// The receive-queue bound (see [`max_queued_bytes`](Self::max_queued_bytes)).
-    pub fn get_max_queued_bytes(&self) -> usize {
+    /// For backends: the receive-queue bound to apply, the larger of
+    /// [`max_queued_bytes`](Self::max_queued_bytes) and
+    /// [`max_message_size`](Self::max_message_size), so that one message of the largest
+    /// accepted size always fits.
+    pub fn effective_max_queued_bytes(&self) -> usize {
         self.max_queued_bytes.max(self.max_message_size)
-    }
-
-    /// Offered subprotocols.
-    pub fn subprotocols(&self) -> &[String] {
-        &self.subprotocols
-    }
-
-    /// Extra handshake headers.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// Connect timeout.
-    pub fn get_connect_timeout(&self) -> Duration {
-        self.connect_timeout
-    }
-
-    /// Largest accepted message.
-    pub fn get_max_message_size(&self) -> usize {
-        self.max_message_size
     }
 
     /// Check the options; backends call this first in `connect`.
     pub fn validate(&self) -> Result<()> {
         if let Some(msg) = &self.invalid {
             return Err(Error::invalid_input(msg.clone()));
+        }
+        for (i, p) in self.subprotocols.iter().enumerate() {
+            if !is_token(p) {
+                return Err(Error::invalid_input(format!("invalid subprotocol {p:?}")));
+            }
+            if self.subprotocols[..i].contains(p) {
+                // Browsers throw for a repeated protocol; refuse it everywhere.
+                return Err(Error::invalid_input(format!(
+                    "subprotocol {p:?} offered twice"
+                )));
+            }
         }
         if self.connect_timeout.is_zero() {
             return Err(Error::invalid_input(

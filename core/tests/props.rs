@@ -3,7 +3,8 @@
 //! its contract says.
 
 use crossio_core::{
-    CloseFrame, ConnectOptions, ErrorKind, Request, parse_http_url, parse_ws_url, validate_close,
+    CloseFrame, ConnectOptions, ErrorKind, Request,
+    backend::{parse_http_url, parse_ws_url, validate_close},
 };
 use proptest::prelude::*;
 

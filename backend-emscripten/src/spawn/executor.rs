@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
-use crossio_core::{JoinHandle, remote_handle};
+use crossio_core::JoinHandle;
+use crossio_core::backend::remote_handle;
 
 use crate::bridge::{lock, on_main};
 use crate::sys::event_loop::set_immediate;
@@ -89,7 +90,7 @@ where
     let (completer, handle) = remote_handle();
     on_main(move || {
         let (runnable, task) = async_task::spawn_local(
-            crossio_core::block::mark_task(completer.run_with(make)),
+            crossio_core::backend::mark_task(completer.run_with(make)),
             schedule,
         );
         task.detach();

@@ -12,7 +12,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crossio_core::{Error, JoinError, JoinHandle, RawJoinHandle, Result};
+use crossio_core::backend::RawJoinHandle;
+use crossio_core::{Error, JoinError, JoinHandle, Result};
 use tokio::runtime::{Handle, Runtime};
 
 use crate::Builder;
@@ -58,7 +59,7 @@ impl Mode {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let task = crossio_core::block::mark_task(future);
+        let task = crossio_core::backend::mark_task(future);
         JoinHandle::from_raw(TokioJoin(self.handle.spawn(task)))
     }
 
@@ -77,7 +78,7 @@ impl Mode {
 
     /// Whether `block_on` may block the calling thread: on a worker, outside async tasks.
     pub(crate) fn may_block() -> bool {
-        !threading::is_main_browser_thread() && !crossio_core::block::in_task()
+        !threading::is_main_browser_thread() && !crossio_core::backend::in_task()
     }
 
     pub(crate) fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
@@ -87,14 +88,14 @@ impl Mode {
                  future instead, or call block_on from a worker",
             ));
         }
-        if crossio_core::block::in_task() {
+        if crossio_core::backend::in_task() {
             return Err(Error::unsupported(
                 "block_on called from inside an async task, where blocking could deadlock \
                  the pool: await the future instead",
             ));
         }
         let _guard = self.handle.enter();
-        Ok(crossio_core::block::park_block_on(future))
+        Ok(crossio_core::backend::park_block_on(future))
     }
 }
 

@@ -33,7 +33,7 @@ fn guarded(what: &str, f: impl FnOnce()) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(f)) {
         eprintln!(
             "crossio: panic in {what} callback: {}",
-            crossio_core::panic_message(&*panic)
+            crossio_core::backend::panic_message(&*panic)
         );
     }
 }

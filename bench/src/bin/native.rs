@@ -103,7 +103,7 @@ mod native {
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::limited(
-                crossio::http::DEFAULT_MAX_REDIRECTS,
+                crossio::DEFAULT_MAX_REDIRECTS,
             ))
             .build()
             .expect("build the reqwest client");
@@ -301,7 +301,7 @@ mod native {
 
     async fn ws_round_raw(c: Arc<Ctx>, url: String, size: usize, conns: usize) -> Res<f64> {
         // What crossio's default ConnectOptions configure: the same limits, Nagle off.
-        let max = crossio::transport::DEFAULT_MAX_MESSAGE_SIZE;
+        let max = crossio::DEFAULT_MAX_MESSAGE_SIZE;
         let config = tungstenite::protocol::WebSocketConfig::default()
             .max_message_size(Some(max))
             .max_frame_size(Some(max));

@@ -63,7 +63,10 @@ mod runner {
                 .location()
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))
                 .unwrap_or_default();
-            println!("panic: {}{at}", crossio_core::panic_message(info.payload()));
+            println!(
+                "panic: {}{at}",
+                crossio_core::backend::panic_message(info.payload())
+            );
         }));
         if let Err(e) = diagnostics::check_ffi_layout() {
             fail_setup(&format!(
@@ -79,6 +82,18 @@ mod runner {
             fault_port: a.fault_port,
             closed_port: a.closed_port,
             heartbeat: page::heartbeat,
+            zero_pool_builds: || {
+                [
+                    EmscriptenBackend::builder()
+                        .worker_threads(0)
+                        .build()
+                        .map(|_| ()),
+                    EmscriptenBackend::builder()
+                        .max_blocking_threads(0)
+                        .build()
+                        .map(|_| ()),
+                ]
+            },
         };
         match EmscriptenBackend::new() {
             Ok(b) => Some((env, b)),
@@ -103,9 +118,15 @@ mod runner {
             memory: diagnostics::heap_in_use,
             memory_bound: 2 << 20,
         };
-        println!("wasm memory size at start: {} MiB", diagnostics::heap_size() >> 20);
+        println!(
+            "wasm memory size at start: {} MiB",
+            diagnostics::heap_size() >> 20
+        );
         let summary = crossio_conformance::soak::run(b, env, plan, |l| println!("{l}")).await;
-        println!("wasm memory size at end: {} MiB", diagnostics::heap_size() >> 20);
+        println!(
+            "wasm memory size at end: {} MiB",
+            diagnostics::heap_size() >> 20
+        );
         summary
     }
 

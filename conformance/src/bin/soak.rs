@@ -102,6 +102,13 @@ fn main() {
         fault_port: server.fault_port,
         closed_port,
         heartbeat: no_heartbeat,
+        zero_pool_builds: || {
+            let builder = crossio_native::NativeBackend::builder;
+            [
+                builder().worker_threads(0).build().map(|_| ()),
+                builder().max_blocking_threads(0).build().map(|_| ()),
+            ]
+        },
     };
     let backend = crossio_native::NativeBackend::new().expect("start the backend");
     let rss_before = rss();

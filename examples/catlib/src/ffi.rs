@@ -30,7 +30,7 @@ fn guard(what: &str, body: impl FnOnce() -> CatResult<()>) -> c_int {
             Status::Panic,
             format!(
                 "{what}: internal error (panic: {})",
-                crossio::panic_message(&*payload)
+                crossio::backend::panic_message(&*payload)
             ),
         ))
     });

@@ -280,13 +280,13 @@ pub fn shutdown() -> CatResult<()> {
 }
 
 fn check_http_url(what: &str, url: &str) -> CatResult<()> {
-    crossio::parse_http_url(url)
+    crossio::backend::parse_http_url(url)
         .map(drop)
         .map_err(|e| Failure::from_error(what, e))
 }
 
 fn check_ws_url(what: &str, url: &str) -> CatResult<()> {
-    crossio::parse_ws_url(url)
+    crossio::backend::parse_ws_url(url)
         .map(drop)
         .map_err(|e| Failure::from_error(what, e))
 }

@@ -1,0 +1,45 @@
+//! `Introspect` for the browser backend: what a page's `WebSocket` and `fetch()` allow, and the
+//! live counters of this crate's registries (the values [`crate::diagnostics`] exposes).
+
+use crossio_core::{Capabilities, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind, Introspect};
+
+use crate::EmscriptenBackend;
+use crate::diagnostics;
+use crate::spawn::mode::Mode;
+
+impl Introspect for EmscriptenBackend {
+    /// What browsers allow: no handshake headers, no `Redirect::None`, the fixed redirect limit
+    /// of `fetch()` (20; past it a bare network error, `Connect`), the Fetch standard's
+    /// forbidden headers refused, messages after the client's close dropped, no receive
+    /// back-pressure (a bounded queue instead), protocol violations seen as a 1006 close
+    /// (`Closed`), illegal close codes passed through (crossio reports `Protocol`).
+    /// `block_on` is allowed only in worker mode, off the main thread, outside async tasks.
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::new();
+        caps.ws_handshake_headers = false;
+        caps.ws_messages_after_close_delivered = false;
+        caps.ws_receive_back_pressure = false;
+        caps.ws_protocol_violation_error = ErrorKind::Closed;
+        caps.ws_illegal_close_code_answered_with_1002 = false;
+        caps.http_redirect_none = false;
+        caps.http_fixed_redirect_limit = Some(DEFAULT_MAX_REDIRECTS);
+        caps.http_too_many_redirects_error = ErrorKind::Connect;
+        caps.http_forbidden_headers_refused = true;
+        caps.block_on_allowed = Mode::may_block();
+        caps
+    }
+
+    /// The browser sockets and their callback registrations, the fetches still registered,
+    /// the main-thread executor's queue, and the body bytes held (at most one chunk per
+    /// response) and their peak.
+    fn diagnostics(&self) -> Diagnostics {
+        let mut d = Diagnostics::default();
+        d.live_connections = diagnostics::live_sockets();
+        d.live_socket_callbacks = diagnostics::live_socket_callbacks();
+        d.live_requests = diagnostics::live_fetches();
+        d.queued_tasks = diagnostics::queued_tasks();
+        d.held_body_bytes = Some(diagnostics::fetch_held_bytes());
+        d.held_body_bytes_peak = Some(diagnostics::fetch_held_bytes_peak());
+        d
+    }
+}

@@ -1,0 +1,121 @@
+//! What a backend can do ([`Capabilities`]) and what it holds right now ([`Diagnostics`]), as
+//! values: code that must behave differently on different targets (and crossio's conformance
+//! suite) branches on these, never on `cfg!(target_os)`, so a new backend needs no edit there.
+
+use crate::ErrorKind;
+
+/// What a backend can do, where targets differ. Read it with [`Introspect::capabilities`].
+///
+/// Backends start from [`Capabilities::new`] (the behaviour of a client with its own WebSocket
+/// and HTTP stack) and change the fields that differ. More fields may be added.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `ConnectOptions::header` is sent in the WebSocket opening handshake. `false`: a connect
+    /// with any header fails with [`ErrorKind::Unsupported`] (browsers cannot set them).
+    pub ws_handshake_headers: bool,
+    /// Messages the peer sends after the client started closing are delivered to the reader.
+    /// `false`: they are dropped (the WHATWG WebSocket rule browsers follow); close after the
+    /// last expected message.
+    pub ws_messages_after_close_delivered: bool,
+    /// A reader slower than the peer slows the peer down (TCP back-pressure) and nothing queues.
+    /// `false`: received messages queue up to `ConnectOptions::max_queued_bytes` (see
+    /// [`ConnectOptions::effective_max_queued_bytes`](crate::ConnectOptions::effective_max_queued_bytes)),
+    /// then the connection fails with [`ErrorKind::Capacity`].
+    pub ws_receive_back_pressure: bool,
+    /// The kind of the error that fails a connection whose server breaks the WebSocket protocol
+    /// (invalid UTF-8 in a text frame, a reserved opcode): [`ErrorKind::Protocol`] where the
+    /// client parses frames itself; [`ErrorKind::Closed`] (close code 1006) where the browser
+    /// fails the connection.
+    pub ws_protocol_violation_error: ErrorKind,
+    /// A close code RFC 6455 forbids on the wire (0, 999, 1004, 2000, 5000, …): `true`: the
+    /// client answers with 1002 and the stream yields `Message::Close` with code 1002; `false`:
+    /// the code is passed through to crossio, which fails the stream with
+    /// [`ErrorKind::Protocol`].
+    pub ws_illegal_close_code_answered_with_1002: bool,
+    /// `Redirect::None` is honoured (a 3xx is returned as is). `false`: such a request fails
+    /// with [`ErrorKind::Unsupported`] (browsers hide unfollowed redirects).
+    pub http_redirect_none: bool,
+    /// `None`: any `Redirect::Follow(n)` is honoured. `Some(limit)`: the limit is fixed (20 in
+    /// browsers): `Follow(n)` with `n < limit` fails with [`ErrorKind::Unsupported`], and
+    /// `Follow(n)` with `n >= limit` follows at most `limit`.
+    pub http_fixed_redirect_limit: Option<usize>,
+    /// The kind of the error past the redirect limit: [`ErrorKind::Http`] where the client
+    /// follows redirects itself; [`ErrorKind::Connect`] where `fetch()` reports only a network
+    /// error.
+    pub http_too_many_redirects_error: ErrorKind,
+    /// Request headers the Fetch standard forbids (`cookie`, `host`, `origin`, `sec-*`, …) and
+    /// the methods `CONNECT` and `TRACE` are refused with [`ErrorKind::Unsupported`], naming the
+    /// header or method. `false`: they are sent.
+    pub http_forbidden_headers_refused: bool,
+    /// `Spawner::block_on` may be called on the calling thread right now (evaluated when
+    /// [`Introspect::capabilities`] is called): `false` on a thread that must not block (the
+    /// browser's main thread) and inside an async task of the backend (where blocking could
+    /// deadlock); there `block_on` returns [`ErrorKind::Unsupported`].
+    pub block_on_allowed: bool,
+}
+
+impl Capabilities {
+    /// Everything supported, with the behaviour of a client that has its own WebSocket and
+    /// HTTP stack: handshake headers sent, messages after the close delivered, TCP
+    /// back-pressure, protocol violations as `Protocol`, illegal close codes answered with
+    /// 1002, `Redirect::None` and any redirect limit honoured (past it: `Http`), every header
+    /// sent, and `block_on` allowed. Backends change the fields that differ.
+    pub fn new() -> Self {
+        Capabilities {
+            ws_handshake_headers: true,
+            ws_messages_after_close_delivered: true,
+            ws_receive_back_pressure: true,
+            ws_protocol_violation_error: ErrorKind::Protocol,
+            ws_illegal_close_code_answered_with_1002: true,
+            http_redirect_none: true,
+            http_fixed_redirect_limit: None,
+            http_too_many_redirects_error: ErrorKind::Http,
+            http_forbidden_headers_refused: false,
+            block_on_allowed: true,
+        }
+    }
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A snapshot of a backend's live resources, for leak checks and monitoring. Read it with
+/// [`Introspect::diagnostics`]. Each counter is process-wide for the backend type (every
+/// instance and clone together). More fields may be added.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// WebSocket connections alive: opened and not yet dropped (in the browser: the browser
+    /// sockets not yet deleted).
+    pub live_connections: usize,
+    /// Callback registrations of live sockets still able to call into the backend (0 where
+    /// the backend has no such registrations).
+    pub live_socket_callbacks: usize,
+    /// HTTP requests alive: from `Http::send` until the response body is read to its end,
+    /// fails, or is dropped (in the browser: the fetches not yet finished or aborted).
+    pub live_requests: usize,
+    /// Tasks scheduled and waiting to be polled (natively: the runtime's global queue; in the
+    /// browser: the main-thread executor's queue).
+    pub queued_tasks: usize,
+    /// Response body bytes the backend holds unread right now, where it holds any itself
+    /// (`None` where bodies are back-pressured by the socket and nothing is held).
+    pub held_body_bytes: Option<usize>,
+    /// The most response body bytes the backend ever held unread at once (`None` as for
+    /// [`held_body_bytes`](Self::held_body_bytes)).
+    pub held_body_bytes_peak: Option<usize>,
+}
+
+/// Reports what a backend can do and what it holds. Every [`Backend`](crate::Backend)
+/// implements it.
+pub trait Introspect {
+    /// What this backend can do, as seen from the calling thread (see
+    /// [`Capabilities::block_on_allowed`]). Cheap; never blocks.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The live counters right now. Cheap; never blocks.
+    fn diagnostics(&self) -> Diagnostics;
+}
