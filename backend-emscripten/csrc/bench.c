@@ -1,5 +1,5 @@
 /*
- * Raw-browser baselines for crossio's benchmarks (issue 7): a plain JS WebSocket echo loop, a
+ * Raw-browser baselines for crossio's benchmarks: a plain JS WebSocket echo loop, a
  * plain JS fetch() loop, and pthread_create + pthread_join. Compiled with emcc by build.rs;
  * reached from Rust through src/sys/bench.rs only, and from there by the safe
  * crossio_emscripten::bench module.

@@ -1,5 +1,5 @@
 /*
- * crossio-emscripten's binding of the browser's own fetch() (issue 11). Compiled with emcc by
+ * crossio-emscripten's binding of the browser's own fetch(). Compiled with emcc by
  * build.rs; reached from Rust through src/sys/fetch.rs only.
  *
  * Every EM_JS function here runs on the browser's main thread only (Rust hands the calls over

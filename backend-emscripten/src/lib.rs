@@ -55,7 +55,7 @@ pub use crate::backend::*;
 mod backend {
     use std::sync::Arc;
 
-    use crossio_core::{Error, Result};
+    use crossio_core::Result;
 
     pub use crate::spawn::EmscriptenSleep;
     pub use crate::transport::EmscriptenConnection;
@@ -101,14 +101,10 @@ mod backend {
 
         /// Build the backend (in worker mode: start the pool).
         pub fn build(self) -> Result<EmscriptenBackend> {
-            if self.worker_threads == Some(0) {
-                return Err(Error::invalid_input("worker_threads must be at least 1"));
-            }
-            if self.max_blocking_threads == Some(0) {
-                return Err(Error::invalid_input(
-                    "max_blocking_threads must be at least 1",
-                ));
-            }
+            crossio_core::backend::check_pool_sizes(
+                self.worker_threads,
+                self.max_blocking_threads,
+            )?;
             crate::sys::glue_anchor();
             let mode = Mode::start(&self)?;
             Ok(EmscriptenBackend {

@@ -79,18 +79,11 @@ impl Builder {
     pub fn build(self) -> Result<NativeBackend> {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.enable_all().thread_name("crossio-native");
+        crossio_core::backend::check_pool_sizes(self.worker_threads, self.max_blocking_threads)?;
         if let Some(n) = self.worker_threads {
-            if n == 0 {
-                return Err(Error::invalid_input("worker_threads must be at least 1"));
-            }
             b.worker_threads(n);
         }
         if let Some(n) = self.max_blocking_threads {
-            if n == 0 {
-                return Err(Error::invalid_input(
-                    "max_blocking_threads must be at least 1",
-                ));
-            }
             b.max_blocking_threads(n);
         }
         let rt = b

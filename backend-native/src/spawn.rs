@@ -2,12 +2,10 @@
 //! single-threaded `LocalSet` thread, `spawn_blocking` on tokio's blocking pool.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crossio_core::backend::RawJoinHandle;
+use crossio_core::backend::tokio_join_handle;
 use crossio_core::{Error, JoinError, JoinHandle, Result, Spawner};
 use tokio::sync::mpsc;
 
@@ -15,30 +13,6 @@ use crate::NativeBackend;
 
 /// The sleep future of the native backend (a tokio timer on the backend's runtime).
 pub type NativeSleep = tokio::time::Sleep;
-
-struct TokioJoin<T>(tokio::task::JoinHandle<T>);
-
-impl<T: Send> RawJoinHandle<T> for TokioJoin<T> {
-    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut self.0).poll(cx).map(|r| {
-            r.map_err(|e| {
-                if e.is_panic() {
-                    JoinError::panicked(&*e.into_panic())
-                } else {
-                    JoinError::cancelled()
-                }
-            })
-        })
-    }
-
-    fn abort(&self) {
-        self.0.abort()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.0.is_finished()
-    }
-}
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -89,11 +63,11 @@ impl Spawner for NativeBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        JoinHandle::from_raw(TokioJoin(
+        tokio_join_handle(
             self.inner
                 .handle
                 .spawn(crossio_core::backend::mark_task(future)),
-        ))
+        )
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>
@@ -117,7 +91,7 @@ impl Spawner for NativeBackend {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        JoinHandle::from_raw(TokioJoin(self.inner.handle.spawn_blocking(f)))
+        tokio_join_handle(self.inner.handle.spawn_blocking(f))
     }
 
     fn sleep(&self, duration: Duration) -> Self::Sleep {

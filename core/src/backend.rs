@@ -7,6 +7,8 @@
 //!   payload into text.
 //! - Input checks every backend applies the same way: [`parse_ws_url`], [`parse_http_url`],
 //!   [`validate_close`], and the error for I/O on a closed connection, [`closed_error`].
+//! - Pool settings: [`check_pool_sizes`] refuses the sizes no backend can honour.
+//! - With the `tokio` feature, `tokio_join_handle` wraps a tokio task's handle.
 //! - Blocking: [`mark_task`] / [`in_task`] tell `block_on` it is inside an async task (where
 //!   blocking could deadlock), and [`park_block_on`] polls a future on the calling thread,
 //!   parking it between wakes.
@@ -14,4 +16,25 @@
 pub use crate::block::{MarkedTask, in_task, mark_task, park_block_on};
 pub use crate::http::parse_http_url;
 pub use crate::spawn::{RawJoinHandle, RemoteCompleter, panic_message, remote_handle};
+#[cfg(feature = "tokio")]
+pub use crate::tokio_join::tokio_join_handle;
 pub use crate::transport::{closed_error, parse_ws_url, validate_close};
+
+/// Refuse a thread-pool size of zero, naming the setting (`worker_threads`,
+/// `max_blocking_threads`): the builder check every backend with a pool applies.
+pub fn check_pool_sizes(
+    worker_threads: Option<usize>,
+    max_blocking_threads: Option<usize>,
+) -> crate::Result<()> {
+    for (name, n) in [
+        ("worker_threads", worker_threads),
+        ("max_blocking_threads", max_blocking_threads),
+    ] {
+        if n == Some(0) {
+            return Err(crate::Error::invalid_input(format!(
+                "{name} must be at least 1"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -3,7 +3,8 @@
 //! The runtime-agnostic half of crossio: three traits a library writes its networking and
 //! concurrency against, and the types they share. Backends implement them: `crossio-native` on
 //! tokio, tokio-tungstenite and reqwest; `crossio-emscripten` on Emscripten's WebSocket API, the
-//! browser's `fetch()` and Web Workers. This crate depends on no runtime.
+//! browser's `fetch()` and Web Workers. This crate depends on no runtime (its optional `tokio`
+//! feature adds only a task-handle adapter for backends built on tokio).
 //!
 //! - [`Transport`] opens WebSocket [`Connection`]s: a `Stream` of [`Message`]s and a `Sink`.
 //! - [`Http`] sends a [`Request`] and returns a [`Response`] whose [`Body`] streams.
@@ -41,6 +42,8 @@ mod error;
 mod http;
 pub mod prelude;
 mod spawn;
+#[cfg(feature = "tokio")]
+mod tokio_join;
 mod transport;
 
 pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};

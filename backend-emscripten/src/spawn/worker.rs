@@ -8,12 +8,10 @@
 //! crossio uses it instead of a scheduler of its own.
 
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crossio_core::backend::RawJoinHandle;
-use crossio_core::{Error, JoinError, JoinHandle, Result};
+use crossio_core::backend::tokio_join_handle;
+use crossio_core::{Error, JoinHandle, Result};
 use tokio::runtime::{Handle, Runtime};
 
 use crate::Builder;
@@ -60,7 +58,7 @@ impl Mode {
         F::Output: Send + 'static,
     {
         let task = crossio_core::backend::mark_task(future);
-        JoinHandle::from_raw(TokioJoin(self.handle.spawn(task)))
+        tokio_join_handle(self.handle.spawn(task))
     }
 
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
@@ -68,7 +66,7 @@ impl Mode {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        JoinHandle::from_raw(TokioJoin(self.handle.spawn_blocking(f)))
+        tokio_join_handle(self.handle.spawn_blocking(f))
     }
 
     pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
@@ -96,30 +94,6 @@ impl Mode {
         }
         let _guard = self.handle.enter();
         Ok(crossio_core::backend::park_block_on(future))
-    }
-}
-
-struct TokioJoin<T>(tokio::task::JoinHandle<T>);
-
-impl<T: Send> RawJoinHandle<T> for TokioJoin<T> {
-    fn poll_join(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut self.0).poll(cx).map(|r| {
-            r.map_err(|e| {
-                if e.is_panic() {
-                    JoinError::panicked(&*e.into_panic())
-                } else {
-                    JoinError::cancelled()
-                }
-            })
-        })
-    }
-
-    fn abort(&self) {
-        self.0.abort()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.0.is_finished()
     }
 }
 
