@@ -25,8 +25,11 @@
 //!   request futures are `Send` — the emscripten backend keeps browser objects on the main thread
 //!   and refers to them by id, its Rust-side state behind `Arc<Mutex>` — so one `Send` bound
 //!   holds everywhere, with no `?Send` variant per target and no `cfg` in user code;
-//! - generics monomorphise to direct calls: no boxing per call and no allocation on hot paths
-//!   such as sending a message;
+//! - generics monomorphise to direct calls: the traits add no boxing per call. What a backend
+//!   allocates per operation is its own business: natively a message send allocates nothing
+//!   beyond tungstenite's frame; in the browser's main-thread mode a send copies the payload
+//!   into the browser, and in its worker mode the hand-off to the main thread boxes a closure;
+//!   `Spawner::timeout` holds its future and sleep inline;
 //! - `async-trait` would force `Box<dyn Future>` on every call and, to work on a single-threaded
 //!   browser executor, a second `?Send` flavour of each trait.
 //!

@@ -261,20 +261,25 @@ pub fn remote_handle<T: Send + 'static>() -> (RemoteCompleter<T>, JoinHandle<T>)
     )
 }
 
-/// A future with a deadline; see [`Spawner::timeout`].
-#[derive(Debug)]
-pub struct Timeout<F, S> {
-    future: Pin<Box<F>>,
-    sleep: Pin<Box<S>>,
-    duration: Duration,
+pin_project_lite::pin_project! {
+    /// A future with a deadline; see [`Spawner::timeout`]. Holds the future and the sleep
+    /// inline (no allocation).
+    #[derive(Debug)]
+    pub struct Timeout<F, S> {
+        #[pin]
+        future: F,
+        #[pin]
+        sleep: S,
+        duration: Duration,
+    }
 }
 
 impl<F, S> Timeout<F, S> {
     /// Race `future` against `sleep`, which must complete after `duration`.
     pub fn new(future: F, sleep: S, duration: Duration) -> Self {
         Timeout {
-            future: Box::pin(future),
-            sleep: Box::pin(sleep),
+            future,
+            sleep,
             duration,
         }
     }
@@ -283,14 +288,15 @@ impl<F, S> Timeout<F, S> {
 impl<F: Future, S: Future<Output = ()>> Future for Timeout<F, S> {
     type Output = Result<F::Output>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(v) = self.future.as_mut().poll(cx) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match self.sleep.as_mut().poll(cx) {
+        match this.sleep.poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Error::timeout(format!(
                 "future did not complete within {:?}",
-                self.duration
+                this.duration
             )))),
             Poll::Pending => Poll::Pending,
         }
