@@ -18,6 +18,9 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_BENCH").is_some() {
         build.file("csrc/bench.c");
     }
+    if std::env::var_os("CARGO_FEATURE_JSPI").is_some() {
+        build.file("csrc/jspi.c");
+    }
     if pthreads {
         build.flag("-pthread");
     }

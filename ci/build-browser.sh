@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the browser conformance runner for one toolchain flavor and mode; prints the .js path.
-#   ci/build-browser.sh testing|stable main|worker
+#   ci/build-browser.sh testing|stable main|worker|jspi
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FLAVOR=${1:?usage: $0 testing|stable main|worker}
-MODE=${2:?usage: $0 testing|stable main|worker}
+FLAVOR=${1:?usage: $0 testing|stable main|worker|jspi}
+MODE=${2:?usage: $0 testing|stable main|worker|jspi}
 # shellcheck disable=SC1090
 source "$(bash ci/em-env.sh "$FLAVOR")"
 export CARGO_TARGET_DIR="$PWD/target/em-$FLAVOR-$MODE"
@@ -12,7 +12,8 @@ args=(build --target wasm32-unknown-emscripten -p crossio-conformance --bin cros
 case "$MODE" in
   main) ;;
   worker) export RUSTC_BOOTSTRAP=1; args+=(--config .cargo/worker.toml) ;;
-  *) echo "unknown mode $MODE (main|worker)" >&2; exit 2 ;;
+  jspi) args+=(--config .cargo/jspi.toml --features crossio-emscripten/jspi) ;;
+  *) echo "unknown mode $MODE (main|worker|jspi)" >&2; exit 2 ;;
 esac
 echo "build-browser: cargo ${args[*]} (emscripten $FLAVOR, $MODE mode)" >&2
 start=$SECONDS

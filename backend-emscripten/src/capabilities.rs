@@ -26,6 +26,7 @@ impl Introspect for EmscriptenBackend {
         caps.http_too_many_redirects_error = ErrorKind::Connect;
         caps.http_forbidden_headers_refused = true;
         caps.block_on_allowed = Mode::may_block();
+        caps.block_on_suspends = Mode::SUSPENDS;
         caps
     }
 
@@ -40,6 +41,7 @@ impl Introspect for EmscriptenBackend {
         d.queued_tasks = diagnostics::queued_tasks();
         d.held_body_bytes = Some(diagnostics::fetch_held_bytes());
         d.held_body_bytes_peak = Some(diagnostics::fetch_held_bytes_peak());
+        d.suspensions = diagnostics::suspensions();
         d
     }
 }

@@ -62,7 +62,12 @@ pub fn fetch_held_bytes_peak() -> usize {
     crate::http::held_bytes_peak()
 }
 
-/// The build mode's name: `"main-thread"` or `"worker"`.
+/// Times `block_on` suspended the wasm stack through JSPI (the jspi mode; 0 in the others).
+pub fn suspensions() -> u64 {
+    crate::spawn::mode::Mode::suspensions()
+}
+
+/// The build mode's name: `"main-thread"`, `"worker"` or `"jspi"`.
 pub fn mode() -> &'static str {
     crate::spawn::mode::Mode::NAME
 }

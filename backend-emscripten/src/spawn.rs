@@ -2,8 +2,9 @@
 //!
 //! What differs per build mode lives in one file per mode behind one small interface (`Mode`
 //! with `start`, `spawn`, `spawn_blocking`, `sleep`, `may_block`, `block_on`, and its `Sleep`
-//! type): `spawn/main_thread.rs` (no `+atomics`) and `spawn/worker.rs` (`+atomics`, a tokio
-//! pool on pthreads). A new mode is one more file and one more `path` arm below. What every
+//! type): `spawn/main_thread.rs` (no `+atomics`), `spawn/worker.rs` (`+atomics`, a tokio pool
+//! on pthreads) and `spawn/jspi.rs` (the `jspi` feature, no `+atomics`: `block_on` suspends
+//! through JSPI). A new mode is one more file and one more `path` arm below. What every
 //! mode shares: the main thread's event-loop executor (`spawn_local`; `spawn` in the
 //! main-thread mode) and browser timers.
 
@@ -18,7 +19,17 @@ pub(crate) mod executor;
 #[cfg(not(target_feature = "atomics"))]
 mod timer;
 
-#[cfg_attr(not(target_feature = "atomics"), path = "spawn/main_thread.rs")]
+#[cfg(all(feature = "jspi", target_feature = "atomics"))]
+compile_error!("the `jspi` feature is a main-thread mode: build it without +atomics");
+
+#[cfg_attr(
+    all(not(target_feature = "atomics"), not(feature = "jspi")),
+    path = "spawn/main_thread.rs"
+)]
+#[cfg_attr(
+    all(not(target_feature = "atomics"), feature = "jspi"),
+    path = "spawn/jspi.rs"
+)]
 #[cfg_attr(target_feature = "atomics", path = "spawn/worker.rs")]
 pub(crate) mod mode;
 

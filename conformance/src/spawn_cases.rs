@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossio_core::{Backend, ErrorKind};
+use crossio_core::{Backend, ErrorKind, Result};
 
 use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
 use crate::{CaseResult, Env};
@@ -198,24 +198,37 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
     Ok(())
 }
 
-/// Where blocking is allowed on a `spawn_blocking` thread (natively, and on workers in the
-/// pthreads build), a 500 ms `block_on` there leaves the page's event loop running. Where it
-/// is not (the browser's main thread, where main-thread mode runs blocking jobs) `block_on` is
+/// One 500 ms `block_on(sleep)` on the calling thread where the capabilities allow it there
+/// (otherwise a `block_on` of a ready future, which must be refused): whether it was allowed,
+/// its result, how long it took and how many heartbeat ticks passed meanwhile.
+fn timed_block_on<B: Backend>(b: &B, heartbeat: fn() -> u64) -> (bool, Result<()>, Duration, u64) {
+    let allowed = b.capabilities().block_on_allowed;
+    let before = heartbeat();
+    let start = Instant::now();
+    let r = if allowed {
+        b.block_on(b.sleep(Duration::from_millis(500)))
+    } else {
+        b.block_on(async {})
+    };
+    (allowed, r, start.elapsed(), heartbeat() - before)
+}
+
+/// A 500 ms `block_on` leaves the page's event loop running. It blocks where the capabilities
+/// allow it: on the case's own thread if they allow it there (natively and on a worker it
+/// parks the thread; in the browser's jspi mode it suspends the main thread's wasm stack, which
+/// the suspension counter must show), else on a `spawn_blocking` thread. Where neither allows it
+/// (the browser's main-thread mode, where blocking jobs run on the main thread) `block_on` is
 /// refused with `Unsupported`.
 pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> CaseResult {
-    let (b2, heartbeat) = (b.clone(), e.heartbeat);
-    let job = b.spawn_blocking(move || {
-        let allowed = b2.capabilities().block_on_allowed;
-        let before = heartbeat();
-        let start = Instant::now();
-        let r = if allowed {
-            b2.block_on(b2.sleep(Duration::from_millis(500)))
-        } else {
-            b2.block_on(async {})
-        };
-        (allowed, r, start.elapsed(), heartbeat() - before)
-    });
-    let (allowed, r, took, beats) = job.await.map_err(|e| e.to_string())?;
+    let heartbeat = e.heartbeat;
+    let suspensions_before = b.diagnostics().suspensions;
+    let (allowed, r, took, beats) = if b.capabilities().block_on_allowed {
+        timed_block_on(&b, heartbeat)
+    } else {
+        let b2 = b.clone();
+        let job = b.spawn_blocking(move || timed_block_on(&b2, heartbeat));
+        job.await.map_err(|e| e.to_string())?
+    };
     if !allowed {
         expect_kind(
             r,
@@ -233,6 +246,13 @@ pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> C
         beats >= 15,
         "the heartbeat ticked {beats} times during a 500 ms block_on"
     );
+    if b.capabilities().block_on_suspends {
+        let suspensions = b.diagnostics().suspensions - suspensions_before;
+        ensure!(
+            suspensions >= 1,
+            "block_on(sleep(500 ms)) returned without suspending the stack"
+        );
+    }
     Ok(())
 }
 

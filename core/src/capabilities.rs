@@ -53,6 +53,10 @@ pub struct Capabilities {
     /// browser's main thread) and inside an async task of the backend (where blocking could
     /// deadlock); there `block_on` returns [`ErrorKind::Unsupported`].
     pub block_on_allowed: bool,
+    /// `Spawner::block_on` suspends the calling wasm stack through JSPI instead of parking the
+    /// thread (the browser backend's jspi mode): the page's event loop keeps running meanwhile,
+    /// and [`Diagnostics::suspensions`] counts each suspension.
+    pub block_on_suspends: bool,
 }
 
 impl Capabilities {
@@ -73,6 +77,7 @@ impl Capabilities {
             http_too_many_redirects_error: ErrorKind::Http,
             http_forbidden_headers_refused: false,
             block_on_allowed: true,
+            block_on_suspends: false,
         }
     }
 }
@@ -107,6 +112,9 @@ pub struct Diagnostics {
     /// The most response body bytes the backend ever held unread at once (`None` as for
     /// [`held_body_bytes`](Self::held_body_bytes)).
     pub held_body_bytes_peak: Option<usize>,
+    /// Times `block_on` has suspended the wasm stack so far (0 where it parks a thread
+    /// instead; see [`Capabilities::block_on_suspends`]).
+    pub suspensions: u64,
 }
 
 /// Reports what a backend can do and what it holds. Every [`Backend`](crate::Backend)

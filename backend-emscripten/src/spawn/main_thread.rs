@@ -18,6 +18,14 @@ pub type Sleep = BrowserSleep;
 pub(crate) struct Mode;
 
 impl Mode {
+    /// Whether `block_on` suspends the stack (JSPI) rather than parking the thread.
+    pub(crate) const SUSPENDS: bool = false;
+
+    /// Suspensions so far: never in this mode.
+    pub(crate) fn suspensions() -> u64 {
+        0
+    }
+
     /// The mode's name, as the diagnostics report it.
     pub(crate) const NAME: &'static str = "main-thread";
 

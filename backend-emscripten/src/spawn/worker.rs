@@ -35,6 +35,14 @@ impl Drop for Mode {
 }
 
 impl Mode {
+    /// Whether `block_on` suspends the stack (JSPI) rather than parking the thread.
+    pub(crate) const SUSPENDS: bool = false;
+
+    /// Suspensions so far: never in this mode.
+    pub(crate) fn suspensions() -> u64 {
+        0
+    }
+
     /// The mode's name, as the diagnostics report it.
     pub(crate) const NAME: &'static str = "worker";
 

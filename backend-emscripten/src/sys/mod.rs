@@ -10,6 +10,7 @@
 //! (sys never names them); every callback catches panics before returning to C, and no lock or
 //! borrow is held while it calls up.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 #[cfg(feature = "bench")]
@@ -17,6 +18,8 @@ pub mod bench;
 pub mod event_loop;
 pub mod fetch;
 pub mod heap;
+#[cfg(feature = "jspi")]
+pub mod jspi;
 pub mod proxying;
 pub mod threading;
 pub mod websocket;
@@ -28,9 +31,26 @@ mod ffi {
     }
 }
 
-/// Run `f`, catching a panic so it never unwinds into C or JS; report it on stderr.
+thread_local! {
+    /// How many of crossio's callbacks are running on this thread's stack (nested when a
+    /// callback runs main-thread work inline).
+    static CALLBACK_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// True while one of crossio's callbacks (an executor drain, a timer, a WebSocket or fetch
+/// event, proxied work) is running on this thread: such a stack was entered from the browser's
+/// event loop, not through a promising export, so it must never suspend.
+pub fn in_callback() -> bool {
+    CALLBACK_DEPTH.with(Cell::get) > 0
+}
+
+/// Run `f`, catching a panic so it never unwinds into C or JS; report it on stderr. While `f`
+/// runs, [`in_callback`] is true.
 fn guarded(what: &str, f: impl FnOnce()) {
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(f)) {
+    CALLBACK_DEPTH.with(|d| d.set(d.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    CALLBACK_DEPTH.with(|d| d.set(d.get() - 1));
+    if let Err(panic) = result {
         eprintln!(
             "crossio: panic in {what} callback: {}",
             crossio_core::backend::panic_message(&*panic)
