@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Run the conformance suite in browsers for one toolchain flavor and mode, and check that the
 # browser ran exactly the native test names.
-#   ci/browser-suite.sh testing|stable main|worker chromium [firefox]
+#   ci/browser-suite.sh testing|stable main|worker|jspi|nojspi chromium [firefox]
+# nojspi: the jspi build in a page that takes JSPI away before the module loads (as a browser
+# without JSPI); the run must report block_on's typed refusal and every blocking case asserts it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FLAVOR=${1:?usage: $0 testing|stable main|worker BROWSER...}
-MODE=${2:?usage: $0 testing|stable main|worker BROWSER...}
+FLAVOR=${1:?usage: $0 testing|stable main|worker|jspi|nojspi BROWSER...}
+MODE=${2:?usage: $0 testing|stable main|worker|jspi|nojspi BROWSER...}
 shift 2
 [ $# -gt 0 ] || { echo "name at least one browser" >&2; exit 2; }
 say() { echo "browser-suite[$FLAVOR/$MODE]: $*"; }
 
-JS=$(bash ci/build-browser.sh "$FLAVOR" "$MODE")
+BUILD_MODE=$MODE; [ "$MODE" = nojspi ] && BUILD_MODE=jspi
+JS=$(bash ci/build-browser.sh "$FLAVOR" "$BUILD_MODE")
 # shellcheck disable=SC1090
 source "$(bash ci/em-env.sh "$FLAVOR")"
 
@@ -23,6 +26,7 @@ cargo test -q -p crossio-conformance --test conformance -- --list 2>/dev/null \
 [ -s "$NATIVE" ] || { say "could not list the native cases"; exit 1; }
 start_testserver
 QUERY=$TESTSERVER_QUERY
+[ "$MODE" = nojspi ] && QUERY="$QUERY&nojspi"
 say "test server: $TESTSERVER_JSON"
 
 mkdir -p target/browser-logs
@@ -31,6 +35,12 @@ for browser in "$@"; do
   LOG="$PWD/target/browser-logs/$FLAVOR-$MODE-$browser.log"
   if ! CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$JS" 600 "$QUERY"; then
     say "$browser: FAILED (log: $LOG)"; status=1; continue
+  fi
+  # jspi: the runner drove the suite with block_on from main (no refusal line); nojspi: block_on
+  # refused for want of JSPI, and the suite ran as a task.
+  REFUSED=$(grep -c '^jspi: block_on refused here: .*lacks' "$LOG" || true)
+  if { [ "$MODE" = jspi ] && [ "$REFUSED" != 0 ]; } || { [ "$MODE" = nojspi ] && [ "$REFUSED" = 0 ]; }; then
+    say "$browser: FAILED: mode $MODE but $REFUSED JSPI refusal line(s) (log: $LOG)"; status=1; continue
   fi
   RAN=$(sed -nE 's/^test ([A-Za-z0-9_]+) \.\.\. .*/\1/p' "$LOG" | sort)
   if ! diff <(echo "$RAN") "$NATIVE" > "$WORK/names.diff"; then

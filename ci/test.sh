@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every check of the project, on a fresh machine too: installs what is missing (Emscripten
 # testing + stable from Debian's archive, the Rust target, Chromium and Firefox ESR), then
-# fmt, clippy (native and emscripten, both modes), the native suite, and the six browser runs:
-#   testing × {chromium, firefox} × {main, worker}  and  stable × chromium × {main, worker};
+# fmt, clippy (native and emscripten, all three modes), the native suite, and the browser runs:
+#   testing × {chromium, firefox} × {main, worker, jspi}, testing × chromium × nojspi (the jspi
+#   build where the page took JSPI away), and stable × chromium × {main, worker, jspi};
 # then catlib in the browser (ci/catlib.sh) and the short load/soak run (ci/soak.sh --short).
 # This is the command README.md names and .ci/run calls.
 #   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
@@ -30,7 +31,7 @@ bash ci/install-emscripten.sh testing
 bash ci/install-emscripten.sh stable
 bash ci/install-browsers.sh
 
-step "cargo clippy (wasm32-unknown-emscripten, main-thread and worker)"
+step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
 (
   # shellcheck disable=SC1090
   source "$(bash ci/em-env.sh testing)"
@@ -38,11 +39,14 @@ step "cargo clippy (wasm32-unknown-emscripten, main-thread and worker)"
   CARGO_TARGET_DIR=target/em-testing-main cargo clippy "${EM[@]}" -- -D warnings
   RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target/em-testing-worker \
     cargo clippy --config .cargo/worker.toml "${EM[@]}" -- -D warnings
+  CARGO_TARGET_DIR=target/em-testing-jspi \
+    cargo clippy --config .cargo/jspi.toml --features crossio-emscripten/jspi "${EM[@]}" -- -D warnings
 )
 
 status=0
 for run in "testing main chromium firefox" "testing worker chromium firefox" \
-           "stable main chromium" "stable worker chromium"; do
+           "testing jspi chromium firefox" "testing nojspi chromium" \
+           "stable main chromium" "stable worker chromium" "stable jspi chromium"; do
   step "browser suite: $run"
   # shellcheck disable=SC2086
   bash ci/browser-suite.sh $run || status=1
