@@ -17,6 +17,8 @@ use crate::EmscriptenBackend;
 
 pub(crate) mod executor;
 #[cfg(not(target_feature = "atomics"))]
+mod one_thread;
+#[cfg(not(target_feature = "atomics"))]
 mod timer;
 
 #[cfg(all(feature = "jspi", target_feature = "atomics"))]

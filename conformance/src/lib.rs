@@ -28,6 +28,8 @@ pub mod soak;
 mod spawn_cases;
 mod ws_cases;
 
+#[cfg(target_os = "emscripten")]
+pub mod browser;
 #[cfg(not(target_os = "emscripten"))]
 pub mod faults;
 #[cfg(not(target_os = "emscripten"))]

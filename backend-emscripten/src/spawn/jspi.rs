@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use crossio_core::{Error, JoinHandle, Result};
 
-use super::executor;
+use super::one_thread;
 use super::timer::BrowserSleep;
 use crate::Builder;
 use crate::sys;
@@ -79,7 +79,7 @@ impl Mode {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        executor::spawn_local(move || future)
+        one_thread::spawn(future)
     }
 
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
@@ -87,12 +87,11 @@ impl Mode {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // One thread: the job runs in its own macrotask on the main thread.
-        executor::spawn_local(move || async move { f() })
+        one_thread::spawn_job(f)
     }
 
     pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
-        BrowserSleep::new(duration)
+        one_thread::sleep(duration)
     }
 
     /// Why `block_on` may not suspend here, if it may not.

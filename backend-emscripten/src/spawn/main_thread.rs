@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crossio_core::{Error, JoinHandle, Result};
 
-use super::executor;
+use super::one_thread;
 use super::timer::BrowserSleep;
 use crate::Builder;
 
@@ -39,7 +39,7 @@ impl Mode {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        executor::spawn_local(move || future)
+        one_thread::spawn(future)
     }
 
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
@@ -47,13 +47,11 @@ impl Mode {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // There is no other thread: the job runs in its own macrotask on the main thread (it
-        // blocks the page for its duration; see the README).
-        executor::spawn_local(move || async move { f() })
+        one_thread::spawn_job(f)
     }
 
     pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
-        BrowserSleep::new(duration)
+        one_thread::sleep(duration)
     }
 
     /// Whether `block_on` may block the calling thread: never in this mode.

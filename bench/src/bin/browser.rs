@@ -10,7 +10,6 @@
 
 #[cfg(target_os = "emscripten")]
 fn main() {
-    use crossio::Spawner;
     use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
 
     let mut opts = page_bench::Opts {
@@ -51,26 +50,7 @@ fn main() {
     };
     let section = format!("{} {mode}", opts.browser);
     let suite = page_bench::run(backend.clone(), opts, section);
-    if WORKER_MODE {
-        let code = match backend.block_on(suite) {
-            Ok((_, 0)) => 0,
-            Ok(_) => 1,
-            Err(e) => {
-                println!("block_on failed: {e}");
-                1
-            }
-        };
-        page::exit(code);
-        // Returning from main would exit(0) before the exit above runs: wait for it instead.
-        loop {
-            std::thread::park();
-        }
-    } else {
-        let _detached = backend.spawn(async move {
-            let (_, failed) = suite.await;
-            page::exit(if failed == 0 { 0 } else { 1 });
-        });
-    }
+    crossio_conformance::browser::drive(&backend, async move { suite.await.1 == 0 });
 }
 
 #[cfg(target_os = "emscripten")]

@@ -7,8 +7,7 @@
 #[cfg(target_os = "emscripten")]
 mod runner {
     use crossio_conformance::{Env, Summary, run_suite};
-    use crossio_core::{Introspect, Spawner};
-    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, diagnostics, page};
+    use crossio_emscripten::{EmscriptenBackend, diagnostics, page};
 
     /// What the page's query asks for.
     #[derive(Default)]
@@ -165,48 +164,7 @@ mod runner {
                 None => suite(b, env, args.filter).await,
             }
         };
-        if WORKER_MODE {
-            let code = match backend.block_on(run) {
-                Ok(s) if s.failed == 0 => 0,
-                Ok(_) => 1,
-                Err(e) => {
-                    println!("block_on failed: {e}");
-                    1
-                }
-            };
-            page::exit(code);
-            // Returning from main would exit(0) before the exit above runs: wait for it instead.
-            loop {
-                std::thread::park();
-            }
-        } else if backend.capabilities().block_on_suspends
-            && backend.capabilities().block_on_allowed
-        {
-            // jspi mode: main's stack suspends while the suite runs on the page's event loop.
-            let code = match backend.block_on(run) {
-                Ok(s) if s.failed == 0 => 0,
-                Ok(_) => 1,
-                Err(e) => {
-                    println!("block_on failed: {e}");
-                    1
-                }
-            };
-            page::exit(code);
-            // Returning from main would exit(0) before the exit above runs: stay suspended.
-            let _never = backend.block_on(std::future::pending::<()>());
-        } else {
-            if backend.capabilities().block_on_suspends {
-                // A jspi build where blocking is refused (a browser without JSPI): the suite
-                // runs as a task, and every blocking case asserts the refusal.
-                if let Err(e) = backend.block_on(async {}) {
-                    println!("jspi: block_on refused here: {e}");
-                }
-            }
-            let _detached = backend.spawn(async move {
-                let s = run.await;
-                page::exit(if s.failed == 0 { 0 } else { 1 });
-            });
-        }
+        crossio_conformance::browser::drive(&backend, async move { run.await.failed == 0 });
     }
 }
 
