@@ -2,6 +2,7 @@
 //! it where the build mode runs blocking code, then exit the page with its verdict.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use crossio_core::{Introspect, Spawner};
 use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
@@ -13,7 +14,9 @@ use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
 ///   which is printed as `jspi: block_on refused here: …`): a task on the event loop.
 ///
 /// Call it last in `main`; it does not return while the work runs in the blocking modes.
-pub fn drive(backend: &EmscriptenBackend, work: impl Future<Output = bool> + Send + 'static) {
+/// `work` is boxed by the caller: a whole suite's future is large, and every by-value move of
+/// it through the layers below would copy it on the browser's small (64 KiB) stack.
+pub fn drive(backend: &EmscriptenBackend, work: Pin<Box<dyn Future<Output = bool> + Send>>) {
     let caps = backend.capabilities();
     if WORKER_MODE || (caps.block_on_suspends && caps.block_on_allowed) {
         let code = match backend.block_on(work) {

@@ -16,7 +16,6 @@
 //! must not call `block_on` (the suspension would throw in the browser and abort the program).
 
 use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -138,7 +137,9 @@ impl Mode {
         });
         let waker = Waker::from(waiter.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
+        // On the heap: the suspended stack is the page's small (64 KiB by default) wasm stack,
+        // and a program's whole future (a test suite, a library's request) can be large.
+        let mut future = Box::pin(future);
         loop {
             if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
                 return Ok(v);

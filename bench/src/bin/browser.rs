@@ -50,7 +50,7 @@ fn main() {
     };
     let section = format!("{} {mode}", opts.browser);
     let suite = page_bench::run(backend.clone(), opts, section);
-    crossio_conformance::browser::drive(&backend, async move { suite.await.1 == 0 });
+    crossio_conformance::browser::drive(&backend, Box::pin(async move { suite.await.1 == 0 }));
 }
 
 #[cfg(target_os = "emscripten")]

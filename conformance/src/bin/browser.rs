@@ -158,13 +158,14 @@ mod runner {
             return;
         };
         let b = backend.clone();
-        let run = async move {
-            match args.soak {
+        let run = Box::pin(async move {
+            let summary = match args.soak {
                 Some(plan) => soak(&b, &env, plan).await,
                 None => suite(b, env, args.filter).await,
-            }
-        };
-        crossio_conformance::browser::drive(&backend, async move { run.await.failed == 0 });
+            };
+            summary.failed == 0
+        });
+        crossio_conformance::browser::drive(&backend, run);
     }
 }
 
