@@ -54,7 +54,11 @@ async fn while_open(shared: &Shared, life: Lifecycle) {
         if let Some(every) = life.keepalive
             && now - last_ping >= every
         {
-            poll_fn(|cx| Poll::Ready(shared.ping(cx))).await;
+            poll_fn(|cx| {
+                shared.ping(cx);
+                Poll::Ready(())
+            })
+            .await;
             last_ping = now;
         }
     }
