@@ -17,7 +17,7 @@ use crate::{CaseResult, Env};
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// A connection tag no other case or run uses.
-fn tag(case: &str) -> String {
+pub(crate) fn tag(case: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
