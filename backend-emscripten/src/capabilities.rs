@@ -12,7 +12,8 @@ impl Introspect for EmscriptenBackend {
     /// of `fetch()` (20; past it a bare network error, `Connect`), the Fetch standard's
     /// forbidden headers refused, messages after the client's close dropped, no receive
     /// back-pressure (a bounded queue instead), protocol violations seen as a 1006 close
-    /// (`Closed`), illegal close codes passed through (crossio reports `Protocol`).
+    /// (`Closed`), illegal close codes passed through (crossio reports `Protocol`), no pings (no keepalive;
+    /// the idle timeout works).
     /// `block_on` is allowed only in worker mode, off the main thread, outside async tasks.
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::new();
@@ -21,6 +22,7 @@ impl Introspect for EmscriptenBackend {
         caps.ws_receive_back_pressure = false;
         caps.ws_protocol_violation_error = ErrorKind::Closed;
         caps.ws_illegal_close_code_answered_with_1002 = false;
+        caps.ws_keepalive_pings = false;
         caps.http_redirect_none = false;
         caps.http_fixed_redirect_limit = Some(DEFAULT_MAX_REDIRECTS);
         caps.http_too_many_redirects_error = ErrorKind::Connect;

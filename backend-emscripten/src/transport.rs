@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use crossio_core::backend::{closed_error, parse_ws_url, validate_close};
@@ -98,6 +99,17 @@ struct Shared {
     open_waker: Option<Waker>,
     recv_waker: Option<Waker>,
     send_waker: Option<Waker>,
+    /// `close_with`, waiting for the close event.
+    close_waker: Option<Waker>,
+    /// The idle timeout, and the main thread's check of it while armed.
+    idle: Option<Duration>,
+    idle_timer: Option<TimerId>,
+    /// Events received so far, and when that count last changed (for the idle timeout).
+    rx_events: u64,
+    rx_seen: u64,
+    quiet_since: Instant,
+    /// Why the idle timeout failed the connection (sends fail with `Timeout` from then on).
+    idle_error: Option<String>,
 }
 
 impl Shared {
@@ -116,10 +128,12 @@ impl Shared {
         Wake::none()
             .and(self.open_waker.take())
             .and(self.recv_waker.take())
+            .and(self.close_waker.take())
             .and(send)
     }
 
     fn on_message(&mut self, data: &[u8], is_text: bool) {
+        self.rx_events += 1;
         if self.failed {
             return;
         }
@@ -198,11 +212,12 @@ struct SocketGuard(u32);
 impl Drop for SocketGuard {
     fn drop(&mut self) {
         let key = self.0;
-        let drain_timer = CONNECTIONS
-            .remove(key)
-            .and_then(|slot| slot.lock().drain_timer.take());
+        let timers = CONNECTIONS.remove(key).map(|slot| {
+            let mut s = slot.lock();
+            [s.drain_timer.take(), s.idle_timer.take()]
+        });
         bridge::on_main(move || {
-            if let Some(timer) = drain_timer {
+            for timer in timers.into_iter().flatten().flatten() {
                 sys::event_loop::clear_timeout(timer);
             }
             let sock = SOCKETS.with(|m| m.borrow_mut().remove(&key));
@@ -223,6 +238,8 @@ pub struct EmscriptenConnection {
     protocol: Option<String>,
     close_sent: bool,
     finished: bool,
+    backend: EmscriptenBackend,
+    close_timeout: Duration,
 }
 
 impl std::fmt::Debug for EmscriptenConnection {
@@ -262,6 +279,13 @@ impl Transport for EmscriptenBackend {
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
+        if let Some(every) = options.keepalive_interval {
+            return Err(Error::unsupported(format!(
+                "connecting to {url} with a keepalive every {every:?}: browsers have no \
+                 WebSocket ping API (use idle_timeout, and application messages if the peer \
+                 needs traffic)"
+            )));
+        }
         if !options.headers.is_empty() {
             return Err(Error::unsupported(format!(
                 "connecting to {url}: browsers cannot set WebSocket handshake headers"
@@ -285,6 +309,13 @@ impl Transport for EmscriptenBackend {
             open_waker: None,
             recv_waker: None,
             send_waker: None,
+            close_waker: None,
+            idle: options.idle_timeout,
+            idle_timer: None,
+            rx_events: 0,
+            rx_seen: 0,
+            quiet_since: Instant::now(),
+            idle_error: None,
         });
         let guard = SocketGuard(key);
         let (target, protocols) = (parsed.to_string(), options.subprotocols.join(","));
@@ -306,12 +337,19 @@ impl Transport for EmscriptenBackend {
             Err(_) => return Err(error::connect_timeout(url, timeout)),
             Ok(r) => r?,
         };
+        if let Some(idle) = options.idle_timeout {
+            let armed = shared.clone();
+            shared.lock().quiet_since = Instant::now();
+            bridge::on_main(move || arm_idle_check(key, &armed, idle));
+        }
         Ok(EmscriptenConnection {
             guard,
             shared,
             protocol,
             close_sent: false,
             finished: false,
+            backend: self.clone(),
+            close_timeout: options.close_timeout,
         })
     }
 }
@@ -319,6 +357,87 @@ impl Transport for EmscriptenBackend {
 impl Connection for EmscriptenConnection {
     fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
+    }
+
+    fn close_with(&mut self, code: u16, reason: &str) -> impl Future<Output = Result<()>> + Send {
+        let frame = crossio_core::CloseFrame::new(code, reason);
+        async move {
+            let frame = frame?;
+            futures_util::SinkExt::send(&mut *self, Message::Close(Some(frame))).await?;
+            let timeout = self.close_timeout;
+            match self
+                .backend
+                .timeout(timeout, ClosedEvent(self.shared.clone()))
+                .await
+            {
+                Ok(()) => Ok(()),
+                // The browser finishes (or gives up on) the handshake itself; the socket is
+                // deleted when the connection is dropped.
+                Err(_) => Err(Error::new(
+                    crossio_core::ErrorKind::Timeout,
+                    format!("closing with {code}: the peer did not answer within {timeout:?}"),
+                )),
+            }
+        }
+    }
+}
+
+/// Completes when the browser reports the socket closed.
+struct ClosedEvent(Slot<Shared>);
+
+impl Future for ClosedEvent {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.0.lock();
+        if s.phase == Phase::Closed {
+            return Poll::Ready(());
+        }
+        s.close_waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Arm connection `key`'s idle check (main thread): a quarter of the idle timeout from now.
+fn arm_idle_check(key: u32, shared: &Slot<Shared>, idle: Duration) {
+    let timer = sys::event_loop::set_timeout(idle.as_secs_f64() * 250.0, idle_check, key);
+    shared.lock().idle_timer = Some(timer);
+}
+
+/// The idle check's timer (main thread): fail the connection if nothing arrived for the idle
+/// timeout (a message not yet taken by the reader counts as traffic), else check again.
+fn idle_check(key: u32) {
+    let Some(shared) = CONNECTIONS.get(key) else {
+        return;
+    };
+    let (idle, close) = shared.update_and(|s| {
+        s.idle_timer = None;
+        let now = Instant::now();
+        if s.rx_events != s.rx_seen || !s.events.is_empty() {
+            (s.rx_seen, s.quiet_since) = (s.rx_events, now);
+        }
+        let Some(idle) = s.idle.filter(|_| s.phase == Phase::Open) else {
+            return (Wake::none(), (None, false));
+        };
+        if now - s.quiet_since < idle {
+            return (Wake::none(), (Some(idle), false));
+        }
+        let msg = format!(
+            "the WebSocket peer {} sent nothing for {idle:?} (idle timeout); the connection was \
+             closed",
+            s.url
+        );
+        s.events.push_back(Event::Failed(Error::new(
+            crossio_core::ErrorKind::Timeout,
+            msg.clone(),
+        )));
+        s.idle_error = Some(msg);
+        (s.wake(), (None, true))
+    });
+    if close {
+        let _already_closing = with_socket(key, |sock| sock.close(1000, "idle timeout"));
+    } else if let Some(idle) = idle {
+        arm_idle_check(key, &shared, idle);
     }
 }
 
@@ -400,6 +519,9 @@ fn drain_poll(key: u32) {
 impl EmscriptenConnection {
     fn check_open(&self) -> Result<()> {
         let mut s = self.shared.lock();
+        if let Some(msg) = &s.idle_error {
+            return Err(Error::new(crossio_core::ErrorKind::Timeout, msg.clone()));
+        }
         if let Some(e) = s.send_error.take() {
             return Err(e);
         }

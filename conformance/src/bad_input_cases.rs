@@ -105,6 +105,45 @@ pub async fn bad_ws_huge_limits_are_accepted<B: Backend>(b: B, e: Env) -> CaseRe
     Ok(())
 }
 
+pub async fn bad_ws_lifecycle_options_are_invalid_input<B: Backend>(b: B, e: Env) -> CaseResult {
+    let ms = Duration::from_millis;
+    let url = e.ws("/echo");
+    for (what, opts) in [
+        (
+            "zero close timeout",
+            ConnectOptions::new().close_timeout(ms(0)),
+        ),
+        (
+            "zero keepalive",
+            ConnectOptions::new().keepalive_interval(ms(0)),
+        ),
+        (
+            "zero idle timeout",
+            ConnectOptions::new().idle_timeout(ms(0)),
+        ),
+    ] {
+        expect_kind(
+            b.connect(&url, opts).await.map(|_| ()),
+            ErrorKind::InvalidInput,
+            what,
+        )?;
+    }
+    let opts = ConnectOptions::new()
+        .keepalive_interval(ms(500))
+        .idle_timeout(ms(200));
+    let err = expect_kind(
+        b.connect(&url, opts).await.map(|_| ()),
+        ErrorKind::InvalidInput,
+        "idle timeout shorter than the keepalive",
+    )?;
+    let msg = err.to_string();
+    ensure!(
+        msg.contains("200ms") && msg.contains("500ms"),
+        "the error does not name both values: {msg}"
+    );
+    Ok(())
+}
+
 pub async fn bad_http_get_with_body_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
     for m in ["GET", "HEAD"] {
         expect_kind(

@@ -11,7 +11,11 @@ use crate::http_cases::live_requests;
 use crate::ws_cases::live_sockets;
 use crate::{CaseResult, Env};
 
-async fn settle<B: Backend>(b: &B, what: &str, mut done: impl FnMut() -> bool) -> CaseResult {
+pub(crate) async fn settle<B: Backend>(
+    b: &B,
+    what: &str,
+    mut done: impl FnMut() -> bool,
+) -> CaseResult {
     let start = Instant::now();
     while !done() && start.elapsed() < Duration::from_secs(5) {
         b.sleep(Duration::from_millis(20)).await;

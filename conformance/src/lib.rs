@@ -24,6 +24,7 @@ mod cancel_cases;
 mod check;
 mod fault_cases;
 mod http_cases;
+mod lifecycle_cases;
 pub mod soak;
 mod spawn_cases;
 mod ws_cases;
@@ -169,6 +170,14 @@ fn spawn_and_ws_cases<B: Backend>() -> Vec<Case<B>> {
         Transport: ws_cases::ws_slow_reader_is_bounded,
         Transport: ws_cases::ws_32mib_through_split_halves_with_back_pressure,
         Transport: ws_cases::ws_50_connections_x_100_messages_leave_nothing_alive,
+        Transport: lifecycle_cases::ws_peer_close_is_answered_with_its_code,
+        Transport: lifecycle_cases::ws_drop_closes_cleanly_seen_by_server,
+        Transport: lifecycle_cases::ws_close_with_code_and_reason_seen_by_server,
+        Transport: lifecycle_cases::ws_close_waits_for_peer_close,
+        Transport: lifecycle_cases::ws_close_times_out_when_peer_never_answers,
+        Transport: lifecycle_cases::ws_close_with_cancelled_midway_still_closes,
+        Transport: lifecycle_cases::ws_idle_timeout_fails_silent_peer,
+        Transport: lifecycle_cases::ws_keepalive_keeps_quiet_connection_open,
     ]
 }
 
@@ -228,6 +237,7 @@ fn bad_input_and_cancel_cases<B: Backend>() -> Vec<Case<B>> {
         Transport: bad_input_cases::bad_ws_recv_after_close_ends_the_stream,
         Transport: bad_input_cases::bad_ws_tiny_connect_timeout_is_timeout,
         Transport: bad_input_cases::bad_ws_huge_limits_are_accepted,
+        Transport: bad_input_cases::bad_ws_lifecycle_options_are_invalid_input,
         Transport: bad_input_cases::bad_send_into_split_sink_after_close_is_closed,
         Transport: bad_input_cases::bad_no_subprotocol_offered_gives_none,
         Http: bad_input_cases::bad_http_get_with_body_is_invalid_input,

@@ -8,6 +8,15 @@
 //!   closes with 1000 "done".
 //! - `/headers` sends one text message: the handshake's request headers as a JSON object, then
 //!   echoes.
+//! - `/echo?close_answer_ms=N` echoes, but answers the client's close frame only after `N` ms
+//!   (reading nothing meanwhile; a large `N` is a peer that never answers).
+//! - `/silent?ms=N` goes silent right after the handshake: reads and writes nothing for `N` ms
+//!   with TCP open (no pong either), then reads until the client is gone.
+//! - `/ping-late?delay_ms=D` waits `D` ms before each read, so pings are answered `D` ms late;
+//!   echoes text and binary.
+//!
+//! Every WebSocket path also takes `tag=T`: the server then records how that connection ended
+//! (see [`WsEnd`]), readable on the HTTP port at `/ws-ends?tag=T`.
 //!
 //! HTTP port:
 //! - `/echo` answers `{"method","path","query","headers":{..},"body","body_len"}` as JSON.
@@ -21,6 +30,8 @@
 //!   `Content-Encoding: gzip` and the compressed `Content-Length`, whatever the request accepts
 //!   (as many servers do); `expose=0` leaves out `Access-Control-Expose-Headers`, so a browser
 //!   hides `Content-Encoding` from a cross-origin page while `Content-Length` stays visible.
+//! - `/ws-ends?tag=T` answers a JSON array, one [`WsEnd`] per WebSocket connection opened with
+//!   that tag, in the order they were accepted.
 //! - `OPTIONS` on any path answers a CORS preflight.
 //!
 //! Every HTTP response carries `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers:
@@ -28,6 +39,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -173,7 +185,117 @@ async fn accept_ws(listener: TcpListener) {
 }
 
 type WsError = tokio_tungstenite::tungstenite::Error;
-type WsStream = tokio_tungstenite::WebSocketStream<TcpStream>;
+
+/// How one tagged WebSocket connection ended, as the server saw it (serialized as JSON by
+/// `/ws-ends`).
+#[derive(Debug, Clone, Default)]
+pub struct WsEnd {
+    /// The connection is over (the client's close frame arrived, or the connection ended).
+    pub done: bool,
+    /// The code of the client's close frame; `None` if TCP went away without one.
+    pub close_code: Option<u16>,
+    /// The reason of the client's close frame.
+    pub close_reason: Option<String>,
+    /// `"client_first"` (the client started the closing handshake), `"server_first"` (it
+    /// answered the server's close), or `None` without a close frame.
+    pub order: Option<&'static str>,
+    /// Pings received from the client.
+    pub pings: u32,
+    server_closed: bool,
+}
+
+impl WsEnd {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "done": self.done,
+            "close_code": self.close_code,
+            "close_reason": self.close_reason,
+            "order": self.order,
+            "pings": self.pings,
+        })
+    }
+}
+
+type EndSlot = Arc<Mutex<WsEnd>>;
+
+fn ends() -> &'static Mutex<HashMap<String, Vec<EndSlot>>> {
+    static ENDS: OnceLock<Mutex<HashMap<String, Vec<EndSlot>>>> = OnceLock::new();
+    ENDS.get_or_init(Mutex::default)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A server-side WebSocket that records what the client did (see [`WsEnd`]).
+struct WsStream {
+    ws: tokio_tungstenite::WebSocketStream<TcpStream>,
+    end: EndSlot,
+}
+
+impl WsStream {
+    fn new(ws: tokio_tungstenite::WebSocketStream<TcpStream>, tag: Option<&String>) -> Self {
+        let end = EndSlot::default();
+        if let Some(tag) = tag {
+            lock(ends())
+                .entry(tag.clone())
+                .or_default()
+                .push(end.clone());
+        }
+        WsStream { ws, end }
+    }
+
+    /// The next message, recording pings and the client's close frame.
+    async fn next(&mut self) -> Option<Result<Message, WsError>> {
+        let item = self.ws.next().await;
+        let mut end = lock(&self.end);
+        match &item {
+            Some(Ok(Message::Ping(_))) => end.pings += 1,
+            Some(Ok(Message::Close(frame))) if !end.done => {
+                end.close_code = Some(frame.as_ref().map_or(1005, |f| u16::from(f.code)));
+                end.close_reason = Some(
+                    frame
+                        .as_ref()
+                        .map(|f| f.reason.to_string())
+                        .unwrap_or_default(),
+                );
+                end.order = Some(if end.server_closed {
+                    "server_first"
+                } else {
+                    "client_first"
+                });
+                end.done = true;
+            }
+            _ => {}
+        }
+        item
+    }
+
+    /// Start the closing handshake from the server's side.
+    async fn close(&mut self, frame: CloseFrame) -> Result<(), WsError> {
+        lock(&self.end).server_closed = true;
+        self.ws.close(Some(frame)).await
+    }
+}
+
+impl Drop for WsStream {
+    fn drop(&mut self) {
+        lock(&self.end).done = true;
+    }
+}
+
+/// `/ws-ends?tag=T`: the recorded ends of the connections tagged `T`.
+fn ws_ends(q: &HashMap<String, String>) -> Response<HttpBody> {
+    let tag = q.get("tag").cloned().unwrap_or_default();
+    let list: Vec<serde_json::Value> = lock(ends())
+        .get(&tag)
+        .map(|v| v.iter().map(|e| lock(e).to_json()).collect())
+        .unwrap_or_default();
+    let mut r = simple(StatusCode::OK, serde_json::Value::Array(list).to_string());
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
 
 /// What the WebSocket handshake asked for.
 #[derive(Default)]
@@ -211,17 +333,41 @@ async fn serve_ws(stream: TcpStream) -> Result<(), WsError> {
     let ws =
         tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config)).await?;
     let q = &target.query;
+    let ws = WsStream::new(ws, q.get("tag"));
+    let ms = |key| Duration::from_millis(num(q, key, 0));
     match target.path.as_str() {
         "/close" => {
             let reason = q.get("reason").cloned().unwrap_or_default();
             ws_close_at_once(ws, num(q, "code", 1000), reason).await
         }
         "/send" => ws_send_n(ws, num(q, "n", 10), num(q, "size", 0)).await,
+        "/silent" => ws_silent(ws, ms("ms")).await,
+        "/ping-late" => ws_ping_late(ws, ms("delay_ms")).await,
         path => {
             let hello = (path == "/headers")
                 .then(|| serde_json::Value::Object(target.headers.clone()).to_string());
-            let delay = Duration::from_millis(num(q, "delay_ms", 0));
-            ws_echo(ws, hello, delay).await
+            ws_echo(ws, hello, ms("delay_ms"), ms("close_answer_ms")).await
+        }
+    }
+}
+
+/// `/silent`: nothing in or out for `quiet`, then read until the client is gone.
+async fn ws_silent(mut ws: WsStream, quiet: Duration) -> Result<(), WsError> {
+    tokio::time::sleep(quiet).await;
+    while ws.next().await.is_some() {}
+    Ok(())
+}
+
+/// `/ping-late`: wait `delay` before each read (so pongs go out `delay` late), echo messages.
+async fn ws_ping_late(mut ws: WsStream, delay: Duration) -> Result<(), WsError> {
+    loop {
+        tokio::time::sleep(delay).await;
+        match ws.next().await {
+            None => return Ok(()),
+            Some(Ok(Message::Ping(_))) => ws.ws.flush().await?,
+            Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => ws.ws.send(msg).await?,
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e),
         }
     }
 }
@@ -235,10 +381,10 @@ fn first_subprotocol(headers: &http::HeaderMap) -> Option<HeaderValue> {
 
 /// `/close`: close with `code` and `reason`, then read until the client is gone.
 async fn ws_close_at_once(mut ws: WsStream, code: u16, reason: String) -> Result<(), WsError> {
-    ws.close(Some(CloseFrame {
+    ws.close(CloseFrame {
         code: CloseCode::from(code),
         reason: Utf8Bytes::from(reason),
-    }))
+    })
     .await?;
     while ws.next().await.is_some() {}
     Ok(())
@@ -251,22 +397,28 @@ async fn ws_send_n(mut ws: WsStream, n: usize, size: usize) -> Result<(), WsErro
         while s.len() < size {
             s.push('.');
         }
-        ws.feed(Message::text(s)).await?;
+        ws.ws.feed(Message::text(s)).await?;
     }
-    ws.flush().await?;
-    ws.close(Some(CloseFrame {
+    ws.ws.flush().await?;
+    ws.close(CloseFrame {
         code: CloseCode::Normal,
         reason: Utf8Bytes::from_static("done"),
-    }))
+    })
     .await?;
     while ws.next().await.is_some() {}
     Ok(())
 }
 
-/// Send `hello` if any, then echo text and binary messages after `delay`.
-async fn ws_echo(mut ws: WsStream, hello: Option<String>, delay: Duration) -> Result<(), WsError> {
+/// Send `hello` if any, then echo text and binary messages after `delay`; answer the client's
+/// close frame after `close_answer`.
+async fn ws_echo(
+    mut ws: WsStream,
+    hello: Option<String>,
+    delay: Duration,
+    close_answer: Duration,
+) -> Result<(), WsError> {
     if let Some(text) = hello {
-        ws.send(Message::text(text)).await?;
+        ws.ws.send(Message::text(text)).await?;
     }
     while let Some(msg) = ws.next().await {
         let msg = msg?;
@@ -275,9 +427,13 @@ async fn ws_echo(mut ws: WsStream, hello: Option<String>, delay: Duration) -> Re
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
-                ws.send(msg).await?;
+                ws.ws.send(msg).await?;
             }
-            // tungstenite answers pings and close frames itself.
+            // tungstenite answers close frames itself, on the next read.
+            Message::Close(_) if !close_answer.is_zero() => {
+                tokio::time::sleep(close_answer).await;
+            }
+            // tungstenite answers pings itself.
             _ => {}
         }
     }
@@ -392,6 +548,7 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             Err(_) => simple(StatusCode::BAD_REQUEST, "bad count"),
         },
         ["compressed", "gzip"] => gzip_text(&q),
+        ["ws-ends"] => ws_ends(&q),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
 }

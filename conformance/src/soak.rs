@@ -30,12 +30,19 @@ pub struct LoadReport {
     pub failed_connections: u64,
 }
 
-/// Open `conns` echo connections at once; each sends `msgs` messages `"c:seq"` (fed, then
-/// flushed) and reads them back, checking every sequence number.
-pub async fn load<B: Backend>(b: &B, env: &Env, conns: usize, msgs: usize) -> LoadReport {
+/// Open `conns` echo connections at once (tagged `tag` for the test server's `/ws-ends`); each
+/// sends `msgs` messages `"c:seq"` (fed, then flushed), reads them back, checking every sequence
+/// number, and drops the connection.
+pub async fn load<B: Backend>(
+    b: &B,
+    env: &Env,
+    tag: &str,
+    conns: usize,
+    msgs: usize,
+) -> LoadReport {
     let handles: Vec<_> = (0..conns)
         .map(|c| {
-            let (b2, url) = (b.clone(), env.ws("/echo"));
+            let (b2, url) = (b.clone(), env.ws(&format!("/echo?tag={tag}")));
             b.spawn(async move {
                 let mut r = LoadReport::default();
                 let Ok(mut ws) = b2.connect(&url, ConnectOptions::new()).await else {
@@ -103,9 +110,9 @@ pub async fn load<B: Backend>(b: &B, env: &Env, conns: usize, msgs: usize) -> Lo
     total
 }
 
-/// `n` sequential connect / echo / close cycles; returns how many failed.
-pub async fn cycles<B: Backend>(b: &B, env: &Env, n: usize) -> usize {
-    let url = env.ws("/echo");
+/// `n` sequential connect / echo / close cycles (tagged `tag`); returns how many failed.
+pub async fn cycles<B: Backend>(b: &B, env: &Env, tag: &str, n: usize) -> usize {
+    let url = env.ws(&format!("/echo?tag={tag}"));
     let mut failed = 0;
     for i in 0..n {
         let ok = async {
@@ -154,6 +161,7 @@ pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -
         probe_check(&plan, &out),
     ];
     checks.extend(cycles_checks(b, env, &plan, &out).await);
+    checks.push(unclean_check(b, env, &plan, &out).await);
     let mut summary = Summary::default();
     for (name, ok) in &checks {
         out(&format!(
@@ -177,7 +185,7 @@ pub async fn run<B: Backend>(b: &B, env: &Env, plan: Plan, out: impl Fn(&str)) -
 async fn load_check<B: Backend>(b: &B, env: &Env, plan: &Plan, out: &impl Fn(&str)) -> Check {
     let (conns, msgs) = (plan.conns, plan.msgs);
     let start = Instant::now();
-    let r = load(b, env, conns, msgs).await;
+    let r = load(b, env, &tag("load"), conns, msgs).await;
     let secs = start.elapsed().as_secs_f64();
     out(&format!(
         "soak load: {conns} connections x {msgs} messages in {secs:.2} s ({:.0} msg/s): sent {}, received {}, \
@@ -198,6 +206,38 @@ async fn load_check<B: Backend>(b: &B, env: &Env, plan: &Plan, out: &impl Fn(&st
             && r.duplicated == 0
             && r.misordered == 0
             && r.failed_connections == 0,
+    )
+}
+
+/// This soak run's connection tag for `what` (one run per process).
+fn tag(what: &str) -> String {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| crate::lifecycle_cases::tag("soak"));
+    format!("{run}-{what}")
+}
+
+/// Every connection of the load and cycle runs ended, on the server's side, with the client's
+/// close frame: one figure line, one check.
+async fn unclean_check<B: Backend>(b: &B, env: &Env, plan: &Plan, out: &impl Fn(&str)) -> Check {
+    let mut unclean = 0;
+    let mut errors = Vec::new();
+    for (what, n) in [("load", plan.conns), ("cycles", plan.cycles)] {
+        match crate::lifecycle_cases::server_ends(b, env, &tag(what), n).await {
+            Ok(ends) => unclean += ends.iter().filter(|e| e["close_code"].is_null()).count(),
+            Err(e) => errors.push(e),
+        }
+    }
+    out(&format!(
+        "soak server side: {unclean} connections ended without the client's close frame{}",
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", errors.join("; "))
+        }
+    ));
+    (
+        "server saw a close frame from every connection".into(),
+        unclean == 0 && errors.is_empty(),
     )
 }
 
@@ -227,10 +267,10 @@ async fn cycles_checks<B: Backend>(
 ) -> [Check; 2] {
     let (cycle_count, name, probe) = (plan.cycles, plan.memory_name, plan.memory);
     let warmup = (cycle_count / 20).clamp(1, 500);
-    cycles(b, env, warmup).await;
+    cycles(b, env, &tag("warmup"), warmup).await;
     let before = probe();
     let start = Instant::now();
-    let failed = cycles(b, env, cycle_count).await;
+    let failed = cycles(b, env, &tag("cycles"), cycle_count).await;
     let secs = start.elapsed().as_secs_f64();
     // Let asynchronous releases (sockets deleted on the main thread) finish.
     b.sleep(Duration::from_millis(500)).await;

@@ -33,6 +33,11 @@ pub struct Capabilities {
     /// the code is passed through to crossio, which fails the stream with
     /// [`ErrorKind::Protocol`].
     pub ws_illegal_close_code_answered_with_1002: bool,
+    /// `ConnectOptions::keepalive_interval` is honoured with WebSocket pings. `false`: there is
+    /// no ping API (browsers); a connect with a keepalive interval fails with
+    /// [`ErrorKind::Unsupported`] (`ConnectOptions::idle_timeout` works either way; send
+    /// application messages if the peer needs traffic).
+    pub ws_keepalive_pings: bool,
     /// `Redirect::None` is honoured (a 3xx is returned as is). `false`: such a request fails
     /// with [`ErrorKind::Unsupported`] (browsers hide unfollowed redirects).
     pub http_redirect_none: bool,
@@ -63,7 +68,7 @@ impl Capabilities {
     /// Everything supported, with the behaviour of a client that has its own WebSocket and
     /// HTTP stack: handshake headers sent, messages after the close delivered, TCP
     /// back-pressure, protocol violations as `Protocol`, illegal close codes answered with
-    /// 1002, `Redirect::None` and any redirect limit honoured (past it: `Http`), every header
+    /// 1002, keepalive pings, `Redirect::None` and any redirect limit honoured (past it: `Http`), every header
     /// sent, and `block_on` allowed. Backends change the fields that differ.
     pub fn new() -> Self {
         Capabilities {
@@ -72,6 +77,7 @@ impl Capabilities {
             ws_receive_back_pressure: true,
             ws_protocol_violation_error: ErrorKind::Protocol,
             ws_illegal_close_code_answered_with_1002: true,
+            ws_keepalive_pings: true,
             http_redirect_none: true,
             http_fixed_redirect_limit: None,
             http_too_many_redirects_error: ErrorKind::Http,

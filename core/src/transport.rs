@@ -23,6 +23,9 @@ pub const DEFAULT_MAX_QUEUED_BYTES: usize = 64 << 20;
 /// Default [`ConnectOptions::connect_timeout`]: 30 s.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default [`ConnectOptions::close_timeout`]: 5 s.
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// One WebSocket message.
 ///
 /// Ping and pong frames are handled by the backend and never surface here (browsers do not expose
@@ -147,6 +150,22 @@ pub struct ConnectOptions {
     /// [`max_queued_bytes`](Self::max_queued_bytes) and, for the bound backends apply,
     /// [`effective_max_queued_bytes`](Self::effective_max_queued_bytes)). Default 64 MiB.
     pub max_queued_bytes: usize,
+    /// How long a closing handshake may take: `close_with` (and the close crossio starts when a
+    /// connection is dropped while open) waits at most this long for the peer's close frame,
+    /// then closes TCP; `close_with` then fails with [`ErrorKind::Timeout`]. Zero is refused.
+    /// Default [`DEFAULT_CLOSE_TIMEOUT`] (5 s).
+    pub close_timeout: Duration,
+    /// Send a ping this often while the connection is open (`None`, the default: never).
+    /// Where [`Capabilities::ws_keepalive_pings`](crate::Capabilities::ws_keepalive_pings) is
+    /// false (browsers have no ping API) a connect with a keepalive fails with
+    /// [`ErrorKind::Unsupported`]. Zero is refused.
+    pub keepalive_interval: Option<Duration>,
+    /// Fail the connection with [`ErrorKind::Timeout`] when nothing (no message, no pong, no
+    /// frame at all) arrives from the peer for this long (`None`, the default: wait forever).
+    /// The stream then yields that error and ends, sends fail with the same kind, and the
+    /// connection is closed (close frame 1000 "idle timeout", then TCP). Zero is refused, and so
+    /// is a value shorter than `keepalive_interval`.
+    pub idle_timeout: Option<Duration>,
     /// The first invalid input given to a setter (reported by `validate`).
     invalid: Option<String>,
 }
@@ -159,6 +178,9 @@ impl Default for ConnectOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT,
+            keepalive_interval: None,
+            idle_timeout: None,
             invalid: None,
         }
     }
@@ -230,6 +252,26 @@ impl ConnectOptions {
         self
     }
 
+    /// How long a closing handshake may take (see the field [`close_timeout`](Self#structfield.close_timeout)).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Ping the peer this often (see the field
+    /// [`keepalive_interval`](Self#structfield.keepalive_interval)).
+    pub fn keepalive_interval(mut self, interval: Duration) -> Self {
+        self.keepalive_interval = Some(interval);
+        self
+    }
+
+    /// Fail a connection that receives nothing for this long (see the field
+    /// [`idle_timeout`](Self#structfield.idle_timeout)).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
     /// For backends: the receive-queue bound to apply, the larger of
     /// [`max_queued_bytes`](Self::max_queued_bytes) and
     /// [`max_message_size`](Self::max_message_size), so that one message of the largest
@@ -263,6 +305,33 @@ impl ConnectOptions {
             return Err(Error::invalid_input(
                 "max message size must be greater than zero",
             ));
+        }
+        self.validate_lifecycle()
+    }
+
+    fn validate_lifecycle(&self) -> Result<()> {
+        if self.close_timeout.is_zero() {
+            return Err(Error::invalid_input(
+                "close timeout must be greater than zero",
+            ));
+        }
+        if self.keepalive_interval.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid_input(
+                "keepalive interval must be greater than zero",
+            ));
+        }
+        if self.idle_timeout.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid_input(
+                "idle timeout must be greater than zero",
+            ));
+        }
+        if let (Some(k), Some(i)) = (self.keepalive_interval, self.idle_timeout)
+            && i < k
+        {
+            return Err(Error::invalid_input(format!(
+                "idle timeout {i:?} is shorter than the keepalive interval {k:?}: \
+                 the connection would time out between two pings"
+            )));
         }
         Ok(())
     }
@@ -329,8 +398,14 @@ pub trait Connection:
     /// The subprotocol the server selected, if any.
     fn protocol(&self) -> Option<&str>;
 
-    /// Send a close frame with `code` and `reason` (validated by [`CloseFrame::new`]) and flush it.
-    /// Keep reading the stream to receive the peer's answering close frame.
+    /// Send a close frame with `code` and `reason` (validated by [`CloseFrame::new`]), flush
+    /// it, and wait for the peer's answering close frame, at most
+    /// [`ConnectOptions::close_timeout`]; past it the connection is closed (TCP) and this fails
+    /// with [`ErrorKind::Timeout`]. Messages the peer sent before its close frame, and the close
+    /// frame itself, are still delivered by the stream, which then ends.
+    ///
+    /// Cancel-safe: dropping the future after the frame went out leaves the closing handshake
+    /// to finish in the background (bounded by the close timeout) once the connection is dropped.
     fn close_with(&mut self, code: u16, reason: &str) -> impl Future<Output = Result<()>> + Send {
         let frame = CloseFrame::new(code, reason);
         async move {
@@ -435,6 +510,46 @@ mod tests {
                 .max_message_size(0)
                 .validate()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn lifecycle_options_validate() {
+        let ms = Duration::from_millis;
+        assert!(
+            ConnectOptions::new()
+                .close_timeout(ms(0))
+                .validate()
+                .is_err()
+        );
+        assert!(
+            ConnectOptions::new()
+                .keepalive_interval(ms(0))
+                .validate()
+                .is_err()
+        );
+        assert!(
+            ConnectOptions::new()
+                .idle_timeout(ms(0))
+                .validate()
+                .is_err()
+        );
+        let e = ConnectOptions::new()
+            .keepalive_interval(ms(500))
+            .idle_timeout(ms(200))
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(
+            e.to_string().contains("200ms") && e.to_string().contains("500ms"),
+            "{e}"
+        );
+        assert!(
+            ConnectOptions::new()
+                .keepalive_interval(ms(200))
+                .idle_timeout(ms(500))
+                .validate()
+                .is_ok()
         );
     }
 }
