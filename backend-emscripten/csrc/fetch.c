@@ -58,10 +58,11 @@ EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_error(int id, int kind, char *message
 EM_JS_DEPS(crossio_fetch, "$UTF8ToString,$stringToUTF8,$lengthBytesUTF8");
 
 /* headers: "name:value\n" lines, each value's bytes as code points U+0000..U+00FF.
- * timeout_ms <= 0: no deadline. Error kinds: 1 timeout, 2 aborted, 3 network failure. */
+ * timeout_ms <= 0: no deadline. credentials: 0 omit, 1 same-origin, 2 include.
+ * Error kinds: 1 timeout, 2 aborted, 3 network failure. */
 EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
                                   const char *headers, const uint8_t *body, size_t body_len,
-                                  double timeout_ms), {
+                                  double timeout_ms, int credentials), {
   var fetches = Module.crossioFetches || (Module.crossioFetches = new Map());
   function str(s) {
     var n = lengthBytesUTF8(s) + 1;
@@ -86,7 +87,8 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
   var st = {controller: new AbortController(), reader: null, timer: null, timedOut: false};
   st.fail = function(err) { fail(st, err); };
   st.str = str;
-  var init = {method: m, headers: h, redirect: "follow", mode: "cors", credentials: "omit",
+  var init = {method: m, headers: h, redirect: "follow", mode: "cors",
+              credentials: ["omit", "same-origin", "include"][credentials] || "same-origin",
               signal: st.controller.signal};
   if (body_len > 0 && m !== "GET" && m !== "HEAD") {
     /* A copy in a fresh (never shared) ArrayBuffer: the heap may be a SharedArrayBuffer. */

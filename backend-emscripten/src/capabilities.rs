@@ -29,6 +29,9 @@ impl Introspect for EmscriptenBackend {
         caps.http_forbidden_headers_refused = true;
         caps.block_on_allowed = Mode::may_block();
         caps.block_on_suspends = Mode::SUSPENDS;
+        caps.client_user_agent = false;
+        caps.client_connect_timeout = false;
+        caps.client_decompress_off = false;
         caps
     }
 

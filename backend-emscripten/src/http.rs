@@ -26,7 +26,8 @@ use std::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use crossio_core::backend::parse_http_url;
 use crossio_core::{
-    Body, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request, Response, Result, StatusCode,
+    Body, ClientOptions, Credentials, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request,
+    Response, Result, StatusCode,
 };
 use futures_core::Stream;
 
@@ -250,12 +251,13 @@ fn validate(request: &Request, url: &str) -> Result<String> {
     Ok(crate::headers::encode_lines(request.headers()))
 }
 
-/// The request's own deadline in ms for the JS timer; 0: none. A browser timer cannot wait
-/// longer than ~24.8 days, so such a deadline counts as none.
-fn timeout_ms(request: &Request) -> f64 {
+/// The request's deadline (its own, else the client's default) in ms for the JS timer; 0:
+/// none. A browser timer cannot wait longer than ~24.8 days, so such a deadline counts as none.
+fn timeout_ms(request: &Request, client: &ClientOptions) -> f64 {
     let ms = request
         .options()
         .timeout
+        .or(client.request_timeout)
         .map_or(0.0, |t| (t.as_secs_f64() * 1000.0).max(1.0));
     if ms > sys::event_loop::MAX_TIMER_MS {
         0.0
@@ -264,9 +266,19 @@ fn timeout_ms(request: &Request) -> f64 {
     }
 }
 
+/// `fetch()`'s `credentials` mode as the glue's number: 0 omit, 1 same-origin, 2 include.
+fn credentials_code(request: &Request, client: &ClientOptions) -> i32 {
+    match request.options().credentials.unwrap_or(client.credentials) {
+        Credentials::Omit => 0,
+        Credentials::SameOrigin => 1,
+        Credentials::Include => 2,
+    }
+}
+
 /// Register the fetch and hand its start to the main thread.
-fn start(request: Request, url: &str, headers: String) -> Result<Guard> {
-    let timeout_ms = timeout_ms(&request);
+fn start(request: Request, client: &ClientOptions, url: &str, headers: String) -> Result<Guard> {
+    let timeout_ms = timeout_ms(&request, client);
+    let credentials = credentials_code(&request, client);
     sys::fetch::init(on_fetch_event);
     let (id, shared) = FETCHES.insert(FetchState {
         url: url.to_owned(),
@@ -283,7 +295,15 @@ fn start(request: Request, url: &str, headers: String) -> Result<Guard> {
     let body = parts.into_body();
     let start_url = url.to_owned();
     let queued = bridge::on_main(move || {
-        sys::fetch::start(id, &method, &start_url, &headers, &body, timeout_ms);
+        let init = sys::fetch::Init {
+            method: &method,
+            url: &start_url,
+            headers: &headers,
+            body: &body,
+            timeout_ms,
+            credentials,
+        };
+        sys::fetch::start(id, &init);
     });
     if !queued {
         guard.shared.lock().finished = true;
@@ -293,13 +313,19 @@ fn start(request: Request, url: &str, headers: String) -> Result<Guard> {
 }
 
 impl Http for EmscriptenBackend {
-    /// Send `request` with the browser's `fetch()` (CORS mode, no credentials, redirects
-    /// followed). Callable from any thread; dropping the future aborts the request.
-    async fn send(&self, request: Request) -> Result<Response> {
+    /// Send `request` with the browser's `fetch()` (CORS mode, the credentials mode of the
+    /// request or the client, redirects followed). Callable from any thread; dropping the future aborts the request.
+    async fn send(&self, mut request: Request) -> Result<Response> {
         let url = request.url();
+        // The client's default headers, where the request does not set them itself.
+        for (name, value) in &self.client.default_headers {
+            if !request.headers().contains_key(name) {
+                request.headers_mut().append(name.clone(), value.clone());
+            }
+        }
         let headers = validate(&request, &url)?;
         let is_head = request.method() == http::Method::HEAD;
-        let guard = start(request, &url, headers)?;
+        let guard = start(request, &self.client, &url, headers)?;
         let head = poll_fn(|cx| {
             let mut s = guard.shared.lock();
             match s.head.take() {

@@ -55,7 +55,7 @@ pub use crate::backend::*;
 mod backend {
     use std::sync::Arc;
 
-    use crossio_core::Result;
+    use crossio_core::{ClientOptions, Configure, Error, Result};
 
     pub use crate::spawn::EmscriptenSleep;
     pub use crate::transport::EmscriptenConnection;
@@ -70,6 +70,7 @@ mod backend {
     #[derive(Clone)]
     pub struct EmscriptenBackend {
         pub(crate) inner: Arc<Inner>,
+        pub(crate) client: Arc<ClientOptions>,
     }
 
     pub(crate) struct Inner {
@@ -109,6 +110,7 @@ mod backend {
             let mode = Mode::start(&self)?;
             Ok(EmscriptenBackend {
                 inner: Arc::new(Inner { mode }),
+                client: Arc::new(ClientOptions::default()),
             })
         }
     }
@@ -122,6 +124,42 @@ mod backend {
         /// Configure before building.
         pub fn builder() -> Builder {
             Builder::default()
+        }
+    }
+
+    impl Configure for EmscriptenBackend {
+        /// Default headers (HTTP only: browsers cannot put headers on a WebSocket handshake),
+        /// the default request timeout and the credentials mode are honoured; a User-Agent, a
+        /// connect timeout, `decompress(false)` and headers the Fetch standard forbids are
+        /// `Unsupported` (the browser owns them).
+        fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
+            options.validate()?;
+            let refused = if options.user_agent.is_some() {
+                Some("a User-Agent (the browser sends its own)".to_owned())
+            } else if options.connect_timeout.is_some() {
+                Some("a connect timeout (fetch() has no connect phase to time)".to_owned())
+            } else if !options.decompress {
+                Some("decompress(false) (browsers always decode responses)".to_owned())
+            } else {
+                options
+                    .default_headers
+                    .keys()
+                    .find(|n| crate::headers::forbidden_header(n.as_str()))
+                    .map(|n| format!("the default header {n:?} (the Fetch standard forbids it)"))
+            };
+            if let Some(what) = refused {
+                return Err(Error::unsupported(format!(
+                    "client options: a browser cannot honour {what}"
+                )));
+            }
+            Ok(EmscriptenBackend {
+                inner: self.inner.clone(),
+                client: Arc::new(options),
+            })
+        }
+
+        fn client_options(&self) -> &ClientOptions {
+            &self.client
         }
     }
 

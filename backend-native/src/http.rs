@@ -15,7 +15,11 @@ use crate::spawn::on_runtime;
 
 impl NativeBackend {
     fn client(&self, redirect: Redirect) -> Result<reqwest::Client> {
-        let mut clients = self.inner.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let mut clients = self
+            .client
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(c) = clients.get(&redirect) {
             return Ok(c.clone());
         }
@@ -23,13 +27,25 @@ impl NativeBackend {
             Redirect::Follow(max) => reqwest::redirect::Policy::limited(max),
             Redirect::None => reqwest::redirect::Policy::none(),
         };
-        let client = reqwest::Client::builder()
+        let options = &self.client.options;
+        let decompress = options.decompress;
+        let mut builder = reqwest::Client::builder()
             .redirect(policy)
             .no_proxy()
-            .build()
-            .map_err(|e| {
-                Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
-            })?;
+            .default_headers(options.default_headers.clone())
+            .gzip(decompress)
+            .brotli(decompress)
+            .zstd(decompress)
+            .deflate(decompress);
+        if let Some(ua) = &options.user_agent {
+            builder = builder.user_agent(ua.as_str());
+        }
+        if let Some(t) = options.connect_timeout {
+            builder = builder.connect_timeout(t);
+        }
+        let client = builder.build().map_err(|e| {
+            Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
+        })?;
         clients.insert(redirect, client.clone());
         Ok(client)
     }
@@ -89,7 +105,8 @@ impl Http for NativeBackend {
         if !req.body().is_empty() {
             builder = builder.body(req.body().clone());
         }
-        if let Some(t) = options.timeout {
+        // The request's own deadline wins over the client's default.
+        if let Some(t) = options.timeout.or(self.client.options.request_timeout) {
             builder = builder.timeout(t);
         }
         let request = builder.build().map_err(|e| error::http(&url, e))?;

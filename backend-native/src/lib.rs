@@ -19,7 +19,7 @@ mod transport;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crossio_core::{Error, Result};
+use crossio_core::{ClientOptions, Configure, Error, Result};
 use tokio::runtime::{Handle, Runtime};
 
 pub use crate::http::live_requests;
@@ -33,13 +33,44 @@ pub use crate::transport::{NativeConnection, live_connections};
 #[derive(Clone)]
 pub struct NativeBackend {
     inner: Arc<Inner>,
+    client: Arc<ClientState>,
 }
 
 struct Inner {
     handle: Handle,
     runtime: Mutex<Option<Runtime>>,
-    clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
     local: spawn::LocalThread,
+}
+
+/// The client-wide options and the reqwest clients built from them (one per redirect policy).
+struct ClientState {
+    options: ClientOptions,
+    clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
+}
+
+impl ClientState {
+    fn new(options: ClientOptions) -> Arc<Self> {
+        Arc::new(ClientState {
+            options,
+            clients: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+impl Configure for NativeBackend {
+    /// Every option is honoured natively; `credentials` means no cookies either way (there is
+    /// no cookie store).
+    fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
+        options.validate()?;
+        Ok(NativeBackend {
+            inner: self.inner.clone(),
+            client: ClientState::new(options),
+        })
+    }
+
+    fn client_options(&self) -> &ClientOptions {
+        &self.client.options
+    }
 }
 
 impl Drop for Inner {
@@ -127,9 +158,9 @@ impl NativeBackend {
             inner: Arc::new(Inner {
                 handle,
                 runtime: Mutex::new(runtime),
-                clients: Mutex::new(HashMap::new()),
                 local: spawn::LocalThread::default(),
             }),
+            client: ClientState::new(ClientOptions::default()),
         }
     }
 

@@ -26,6 +26,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::NativeBackend;
 use crate::error;
 use crate::spawn::on_runtime;
+use crossio_core::Configure;
 
 mod driver;
 
@@ -73,6 +74,12 @@ impl Transport for NativeBackend {
             .map_err(|e| error::ws_connect(url, e))?;
         for (name, value) in &options.headers {
             request.headers_mut().append(name.clone(), value.clone());
+        }
+        // The client's default headers, where the connection does not set them itself.
+        for (name, value) in &self.client_options().default_headers {
+            if !options.headers.contains_key(name) {
+                request.headers_mut().append(name.clone(), value.clone());
+            }
         }
         if !options.subprotocols.is_empty() {
             let joined = options.subprotocols.join(", ");

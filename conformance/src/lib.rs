@@ -22,6 +22,7 @@ mod bad_input_cases;
 pub mod bench;
 mod cancel_cases;
 mod check;
+mod client_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
@@ -196,6 +197,10 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_content_length_and_progress,
         Http: http_cases::http_streamed_body_arrives_before_the_end,
         Http: http_cases::http_compressed_cross_origin_body_reads_completely,
+        Http: client_cases::client_default_headers_are_sent,
+        Http: client_cases::client_default_request_timeout_applies,
+        Http: client_cases::client_credentials_modes_are_sent,
+        Http: client_cases::client_options_bad_input_and_target_limits,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,
         Http: http_cases::http_redirects_limited,

@@ -465,7 +465,21 @@ fn full(body: impl Into<Bytes>) -> HttpBody {
 fn with_cors(mut resp: Response<HttpBody>, req_headers: &http::HeaderMap) -> Response<HttpBody> {
     let expose = resp.extensions().get::<NoExpose>().is_none();
     let h = resp.headers_mut();
-    h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    // A request that names its origin gets it back with credentials allowed, so that
+    // `credentials: "include"` requests pass CORS; others get `*`.
+    match req_headers.get("origin") {
+        Some(origin) => {
+            h.insert("access-control-allow-origin", origin.clone());
+            h.insert(
+                "access-control-allow-credentials",
+                HeaderValue::from_static("true"),
+            );
+            h.insert("vary", HeaderValue::from_static("origin"));
+        }
+        None => {
+            h.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+        }
+    }
     if expose {
         h.insert(
             "access-control-expose-headers",

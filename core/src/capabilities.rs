@@ -62,6 +62,15 @@ pub struct Capabilities {
     /// thread (the browser backend's jspi mode): the page's event loop keeps running meanwhile,
     /// and [`Diagnostics::suspensions`] counts each suspension.
     pub block_on_suspends: bool,
+    /// [`ClientOptions::user_agent`](crate::ClientOptions::user_agent) is sent. `false`: the
+    /// browser's own is fixed; setting one is [`ErrorKind::Unsupported`].
+    pub client_user_agent: bool,
+    /// [`ClientOptions::connect_timeout`](crate::ClientOptions::connect_timeout) is honoured.
+    /// `false`: there is no connect phase to time (browsers); setting it is `Unsupported`.
+    pub client_connect_timeout: bool,
+    /// Response decoding can be switched off (`ClientOptions::decompress(false)`). `false`:
+    /// browsers always decode; switching it off is `Unsupported`.
+    pub client_decompress_off: bool,
 }
 
 impl Capabilities {
@@ -84,6 +93,9 @@ impl Capabilities {
             http_forbidden_headers_refused: false,
             block_on_allowed: true,
             block_on_suspends: false,
+            client_user_agent: true,
+            client_connect_timeout: true,
+            client_decompress_off: true,
         }
     }
 }

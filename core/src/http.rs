@@ -45,6 +45,9 @@ pub struct RequestOptions {
     pub timeout: Option<Duration>,
     /// Redirect policy. Default: follow up to [`DEFAULT_MAX_REDIRECTS`].
     pub redirect: Redirect,
+    /// Cookies and HTTP credentials for this request. `None` (the default): the client's
+    /// [`ClientOptions::credentials`](crate::ClientOptions::credentials).
+    pub credentials: Option<crate::Credentials>,
 }
 
 impl RequestOptions {
@@ -62,6 +65,12 @@ impl RequestOptions {
     /// Redirect policy (see the field).
     pub fn redirect(mut self, redirect: Redirect) -> Self {
         self.redirect = redirect;
+        self
+    }
+
+    /// Credentials mode of this request (see the field).
+    pub fn credentials(mut self, credentials: crate::Credentials) -> Self {
+        self.credentials = Some(credentials);
         self
     }
 }
@@ -108,6 +117,11 @@ impl Request {
     /// The URL.
     pub fn url(&self) -> String {
         self.inner.uri().to_string()
+    }
+
+    /// The request headers, to change (a backend adding its client's default headers).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        self.inner.headers_mut()
     }
 
     /// The request headers.
@@ -207,6 +221,12 @@ impl RequestBuilder {
     /// Set the timeout for the whole exchange (see [`RequestOptions::timeout`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Set the credentials mode (see [`RequestOptions::credentials`]).
+    pub fn credentials(mut self, credentials: crate::Credentials) -> Self {
+        self.options.credentials = Some(credentials);
         self
     }
 

@@ -41,6 +41,7 @@
 pub mod backend;
 mod block;
 mod capabilities;
+mod client;
 mod error;
 mod http;
 pub mod prelude;
@@ -50,6 +51,7 @@ mod tokio_join;
 mod transport;
 
 pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
+pub use crate::client::{ClientOptions, Configure, Credentials};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::http::{
     Body, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request, RequestBuilder, RequestOptions,
@@ -67,6 +69,12 @@ pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 /// Everything a crossio backend provides: [`Transport`] + [`Http`] + [`Spawner`] +
 /// [`Introspect`], cheaply cloneable and shareable between threads. Write library code against
 /// `B: Backend`.
-pub trait Backend: Transport + Http + Spawner + Introspect + Clone + Send + Sync + 'static {}
+pub trait Backend:
+    Transport + Http + Spawner + Introspect + Configure + Clone + Send + Sync + 'static
+{
+}
 
-impl<T: Transport + Http + Spawner + Introspect + Clone + Send + Sync + 'static> Backend for T {}
+impl<T> Backend for T where
+    T: Transport + Http + Spawner + Introspect + Configure + Clone + Send + Sync + 'static
+{
+}

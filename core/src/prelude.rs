@@ -18,5 +18,5 @@
 //! }
 //! ```
 
-pub use crate::{Backend, Connection, Http, Introspect, Spawner, Transport};
+pub use crate::{Backend, Configure, Connection, Http, Introspect, Spawner, Transport};
 pub use futures_util::{FutureExt, SinkExt, StreamExt};

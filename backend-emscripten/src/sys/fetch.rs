@@ -30,6 +30,7 @@ mod ffi {
             body: *const u8,
             body_len: usize,
             timeout_ms: c_double,
+            credentials: c_int,
         );
         pub fn crossio_fetch_read(id: c_int);
         pub fn crossio_fetch_abort(id: c_int);
@@ -154,14 +155,30 @@ pub fn init(sink: Sink) {
     unsafe { ffi::crossio_fetch_init(on_head, on_chunk, on_error) };
 }
 
-/// Start fetch `id` on the main thread. `headers` holds `name:value\n` lines. `timeout_ms`
-/// ≤ 0: no deadline. The JS side copies everything before this returns. Strings with a NUL
-/// cannot be passed: the caller validated them.
-pub fn start(id: u32, method: &str, url: &str, headers: &str, body: &[u8], timeout_ms: f64) {
+/// What [`start`] sends.
+#[derive(Debug)]
+pub struct Init<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// The URL.
+    pub url: &'a str,
+    /// `name:value\n` lines.
+    pub headers: &'a str,
+    /// The body (ignored for GET and HEAD).
+    pub body: &'a [u8],
+    /// The deadline in ms; ≤ 0: none.
+    pub timeout_ms: f64,
+    /// `fetch()`'s `credentials`: 0 omit, 1 same-origin, 2 include.
+    pub credentials: i32,
+}
+
+/// Start fetch `id` on the main thread. The JS side copies everything before this returns.
+/// Strings with a NUL cannot be passed: the caller validated them.
+pub fn start(id: u32, init: &Init<'_>) {
     let (Ok(method), Ok(url), Ok(headers)) = (
-        CString::new(method),
-        CString::new(url),
-        CString::new(headers),
+        CString::new(init.method),
+        CString::new(init.url),
+        CString::new(init.headers),
     ) else {
         report(
             id as c_int,
@@ -178,9 +195,10 @@ pub fn start(id: u32, method: &str, url: &str, headers: &str, body: &[u8], timeo
             method.as_ptr(),
             url.as_ptr(),
             headers.as_ptr(),
-            body.as_ptr(),
-            body.len(),
-            timeout_ms,
+            init.body.as_ptr(),
+            init.body.len(),
+            init.timeout_ms,
+            init.credentials,
         )
     };
 }

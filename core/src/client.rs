@@ -1,0 +1,151 @@
+//! Client-wide configuration: what a C API or an application sets once at start-up instead of
+//! on every request.
+
+use std::time::Duration;
+
+use http::HeaderMap;
+
+use crate::error::{Error, Result};
+
+/// Which cookies and HTTP credentials a request carries, as `fetch()`'s `credentials` mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Credentials {
+    /// Never send or store cookies and HTTP credentials.
+    Omit,
+    /// Only for requests to the page's own origin (`fetch()`'s default). Natively, where there
+    /// is no page, the same as [`Omit`](Self::Omit): the native backend keeps no cookie store.
+    #[default]
+    SameOrigin,
+    /// For every request, cross-origin included (the server must answer CORS with
+    /// credentials: a named origin and `Access-Control-Allow-Credentials: true`). Natively the
+    /// same as [`Omit`](Self::Omit) (no cookie store).
+    Include,
+}
+
+/// Client-wide options of a backend, set once (see [`Configure::with_client_options`]). Build
+/// them with the setters, read them as fields; each field holds what was set. Where a target
+/// cannot honour an option, applying it fails with [`ErrorKind::Unsupported`](crate::ErrorKind)
+/// (see the README's target table).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Headers added to every HTTP request that does not set them itself, and natively to
+    /// every WebSocket handshake (browsers cannot put headers on a handshake). Default: none.
+    pub default_headers: HeaderMap,
+    /// The `User-Agent` natively. `None`: reqwest's default is not sent, no `User-Agent` at
+    /// all. Browsers send their own, fixed: setting it there is `Unsupported`.
+    pub user_agent: Option<String>,
+    /// Deadline for the TCP (and TLS) connection of an HTTP request natively. `None`: none.
+    /// Browsers expose no connect phase: `Unsupported` there.
+    pub connect_timeout: Option<Duration>,
+    /// Deadline for every HTTP request that sets none itself (a request's own timeout wins).
+    /// `None` (the default): no deadline.
+    pub request_timeout: Option<Duration>,
+    /// Cookies and HTTP credentials for requests that do not choose (see [`Credentials`]).
+    pub credentials: Credentials,
+    /// Decode compressed responses (gzip, br, zstd, deflate) and send `Accept-Encoding` as
+    /// browsers do. Default: true. Browsers always decode: `false` is `Unsupported` there.
+    pub decompress: bool,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            default_headers: HeaderMap::new(),
+            user_agent: None,
+            connect_timeout: None,
+            request_timeout: None,
+            credentials: Credentials::default(),
+            decompress: true,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The defaults: no default headers, no User-Agent of crossio's own, no deadlines,
+    /// `Credentials::SameOrigin`, responses decoded.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a default header (see the field). An invalid name or value is refused by
+    /// [`validate`](Self::validate) through the `Err` it returns here, naming both.
+    pub fn default_header(mut self, name: &str, value: &str) -> Result<Self> {
+        let n = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+            Error::invalid_input(format!("default header name {name:?} is invalid")).with_source(e)
+        })?;
+        let v = http::HeaderValue::from_str(value).map_err(|e| {
+            Error::invalid_input(format!(
+                "default header {name:?}: value {value:?} is invalid"
+            ))
+            .with_source(e)
+        })?;
+        self.default_headers.append(n, v);
+        Ok(self)
+    }
+
+    /// The native `User-Agent` (see the field).
+    pub fn user_agent(mut self, user_agent: &str) -> Self {
+        self.user_agent = Some(user_agent.to_owned());
+        self
+    }
+
+    /// The native connect deadline (see the field).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The default request deadline (see the field).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// The default credentials mode (see the field).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Whether responses are decoded (see the field).
+    pub fn decompress(mut self, decompress: bool) -> Self {
+        self.decompress = decompress;
+        self
+    }
+
+    /// Check what no target can honour: a zero deadline, a User-Agent that is not a valid
+    /// header value. `Err` is [`ErrorKind::InvalidInput`](crate::ErrorKind) naming the option.
+    pub fn validate(&self) -> Result<()> {
+        for (name, t) in [
+            ("connect_timeout", self.connect_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            if t == Some(Duration::ZERO) {
+                return Err(Error::invalid_input(format!(
+                    "client option {name} must be above zero"
+                )));
+            }
+        }
+        if let Some(ua) = &self.user_agent {
+            http::HeaderValue::from_str(ua).map_err(|e| {
+                Error::invalid_input(format!("client option user_agent {ua:?} is invalid"))
+                    .with_source(e)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A backend with other client-wide options. Every [`Backend`](crate::Backend) implements it.
+pub trait Configure: Sized {
+    /// A backend sharing this one's runtime (tasks, pools, live counters) whose HTTP and
+    /// WebSocket clients use `options`. `Err`: [`ErrorKind::InvalidInput`](crate::ErrorKind)
+    /// for options no target accepts ([`ClientOptions::validate`]),
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind) for one this target cannot honour, naming
+    /// it.
+    fn with_client_options(&self, options: ClientOptions) -> Result<Self>;
+
+    /// The client options in effect.
+    fn client_options(&self) -> &ClientOptions;
+}
