@@ -13,6 +13,26 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+/* ---- microtasks: run a callback right after the current one, before the event loop moves on */
+
+/* A typedef'd function pointer: EM_JS cannot take `void (*cb)(void *)` written out (the JS
+ * optimizer fails on the generated code). */
+typedef void (*crossio_task_fn)(void *);
+
+EM_JS_DEPS(crossio_microtask,
+           "$getWasmTableEntry,$runtimeKeepalivePush,$runtimeKeepalivePop,$callUserCallback");
+
+/* queueMicrotask holds no runtime keepalive: push one until the microtask ran, so that a
+ * runtime built with -sEXIT_RUNTIME=1 does not exit in between; enter wasm through
+ * callUserCallback, as Emscripten's own callbacks do. Main thread only. */
+EM_JS(void, crossio_queue_microtask, (crossio_task_fn cb, void *arg), {
+  runtimeKeepalivePush();
+  queueMicrotask(function() {
+    runtimeKeepalivePop();
+    callUserCallback(function() { getWasmTableEntry(cb)(arg); });
+  });
+});
+
 /* ---- anchor ---------------------------------------------------------------------------- */
 
 int crossio_glue_anchor(void) { return 1; }

@@ -23,6 +23,7 @@ mod ffi {
         ) -> c_int;
         pub fn emscripten_clear_timeout(id: c_int);
         // csrc/glue.c
+        pub fn crossio_queue_microtask(cb: extern "C" fn(*mut c_void), arg: *mut c_void);
         pub fn crossio_heartbeat_start(interval_ms: c_int);
         pub fn crossio_heartbeat_count() -> u64;
         pub fn crossio_exit_on_main(code: c_int);
@@ -41,6 +42,15 @@ extern "C" fn immediate_trampoline(arg: *mut c_void) {
 pub fn set_immediate(f: fn()) {
     // SAFETY: the trampoline turns the pointer back into the same `fn()`.
     unsafe { ffi::emscripten_set_immediate(immediate_trampoline, f as *mut c_void) };
+}
+
+/// Run `f` in a microtask of the current thread's event loop: right after the running callback
+/// returns, before the browser renders or delivers the next event (so it does not yield: use it
+/// for bounded work only). Main thread.
+pub fn queue_microtask(f: fn()) {
+    // SAFETY: the trampoline turns the pointer back into the same `fn()`; the glue keeps the
+    // runtime alive until the microtask ran.
+    unsafe { ffi::crossio_queue_microtask(immediate_trampoline, f as *mut c_void) };
 }
 
 /// The longest delay a browser timer honours (2^31 - 1 ms, about 24.8 days); a longer one

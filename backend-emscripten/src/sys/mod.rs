@@ -40,7 +40,6 @@ thread_local! {
 /// True while one of crossio's callbacks (an executor drain, a timer, a WebSocket or fetch
 /// event, proxied work) is running on this thread: such a stack was entered from the browser's
 /// event loop, not through a promising export, so it must never suspend.
-#[cfg_attr(not(feature = "jspi"), allow(dead_code))] // only the jspi mode may suspend
 pub fn in_callback() -> bool {
     CALLBACK_DEPTH.with(Cell::get) > 0
 }
