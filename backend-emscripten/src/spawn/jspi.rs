@@ -19,11 +19,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
 
-use crossio_core::{Error, JoinHandle, Result};
+use crossio_core::{Error, Result};
 
-use super::one_thread;
+use super::one_thread::OneThread;
 use super::timer::BrowserSleep;
 use crate::Builder;
 use crate::sys;
@@ -37,7 +36,15 @@ static SUSPENDED: AtomicBool = AtomicBool::new(false);
 static SUSPENSIONS: AtomicU64 = AtomicU64::new(0);
 
 /// The jspi mode's state: none.
-pub(crate) struct Mode;
+pub(crate) struct Mode(OneThread);
+
+impl std::ops::Deref for Mode {
+    type Target = OneThread;
+
+    fn deref(&self) -> &OneThread {
+        &self.0
+    }
+}
 
 /// Wakes one `block_on`: records the wake and resumes the suspended wait.
 struct Waiter {
@@ -70,27 +77,7 @@ impl Mode {
 
     /// Start the mode (nothing to start; pool settings are ignored).
     pub(crate) fn start(_builder: &Builder) -> Result<Mode> {
-        Ok(Mode)
-    }
-
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        one_thread::spawn(future)
-    }
-
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        one_thread::spawn_job(f)
-    }
-
-    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
-        one_thread::sleep(duration)
+        Ok(Mode(OneThread))
     }
 
     /// Why `block_on` may not suspend here, if it may not.

@@ -3,11 +3,10 @@
 //! macrotask of its own, and `block_on` is refused (it would freeze the page).
 
 use std::future::Future;
-use std::time::Duration;
 
-use crossio_core::{Error, JoinHandle, Result};
+use crossio_core::{Error, Result};
 
-use super::one_thread;
+use super::one_thread::OneThread;
 use super::timer::BrowserSleep;
 use crate::Builder;
 
@@ -15,7 +14,15 @@ use crate::Builder;
 pub type Sleep = BrowserSleep;
 
 /// The main-thread mode's state: none.
-pub(crate) struct Mode;
+pub(crate) struct Mode(OneThread);
+
+impl std::ops::Deref for Mode {
+    type Target = OneThread;
+
+    fn deref(&self) -> &OneThread {
+        &self.0
+    }
+}
 
 impl Mode {
     /// Whether `block_on` suspends the stack (JSPI) rather than parking the thread.
@@ -31,27 +38,7 @@ impl Mode {
 
     /// Start the mode (nothing to start; pool settings are ignored).
     pub(crate) fn start(_builder: &Builder) -> Result<Mode> {
-        Ok(Mode)
-    }
-
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        one_thread::spawn(future)
-    }
-
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        one_thread::spawn_job(f)
-    }
-
-    pub(crate) fn sleep(&self, duration: Duration) -> Sleep {
-        one_thread::sleep(duration)
+        Ok(Mode(OneThread))
     }
 
     /// Whether `block_on` may block the calling thread: never in this mode.

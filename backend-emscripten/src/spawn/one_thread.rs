@@ -8,6 +8,34 @@ use crossio_core::JoinHandle;
 
 use super::executor::spawn_local;
 use super::timer::BrowserSleep;
+
+/// The part of a one-thread mode's interface every such mode shares (`spawn`,
+/// `spawn_blocking`, `sleep`); each mode's `Mode` derefs to it.
+#[derive(Debug, Default)]
+pub(crate) struct OneThread;
+
+impl OneThread {
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        spawn(future)
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        spawn_job(f)
+    }
+
+    pub(crate) fn sleep(&self, duration: Duration) -> BrowserSleep {
+        sleep(duration)
+    }
+}
+
 /// Spawn a `Send` future on the main thread's event loop (the one-thread modes' `spawn`).
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
