@@ -7,7 +7,9 @@
 # Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun) and demo-page (testing flavor, worker build,
 # Chromium; screenshot in target/demo-page.png). Needs what ci/test.sh installs (Emscripten
 # testing + stable, Chromium, Firefox ESR) and node/npm; Playwright-core is installed from npm
-# into target/catlib-node/ (no browser download). Builds go to target/catlib-em-FLAVOR-MODE/.
+# into target/catlib-node/ (no browser download). Builds go to target/em-FLAVOR-MODE/, the
+# target directories of ci/build-browser.sh (the conformance runner's), whose dependencies they
+# share; each build also leaves libcatlib.a there for the C programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,23 +19,27 @@ T0=$SECONDS
 RUNS=("$@")
 if [ ${#RUNS[@]} -eq 0 ]; then
   RUNS=(testing/worker/chromium testing/worker/firefox testing/main/chromium testing/main/firefox
-        stable/worker/chromium stable/main/chromium demo-page)
+        testing/jspi/chromium testing/jspi/firefox stable/worker/chromium stable/main/chromium
+        demo-page)
 fi
 
 # Build catlib's browser binaries for FLAVOR and MODE (once per pair); sets BUILT_DIR.
 declare -A BUILT=()
 build() {
   local flavor=$1 mode=$2 args
-  BUILT_DIR="$ROOT/target/catlib-em-$flavor-$mode/wasm32-unknown-emscripten/debug"
+  BUILT_DIR="$ROOT/target/em-$flavor-$mode/wasm32-unknown-emscripten/debug"
   [ -n "${BUILT[$flavor/$mode]:-}" ] && return 0
-  args=(build --target wasm32-unknown-emscripten -p catlib --bins)
-  [ "$mode" = worker ] && args+=(--config .cargo/worker.toml)
+  args=(build --target wasm32-unknown-emscripten -p catlib --lib --bins)
+  case "$mode" in
+    worker) args+=(--config .cargo/worker.toml) ;;
+    jspi) args+=(--config .cargo/jspi.toml --features crossio-emscripten/jspi) ;;
+  esac
   say "build ($flavor, $mode): cargo ${args[*]}"
   local start=$SECONDS
   (
     # shellcheck disable=SC1090
     source "$(bash ci/em-env.sh "$flavor")"
-    export CARGO_TARGET_DIR="$ROOT/target/catlib-em-$flavor-$mode"
+    export CARGO_TARGET_DIR="$ROOT/target/em-$flavor-$mode"
     [ "$mode" = worker ] && export RUSTC_BOOTSTRAP=1
     cargo "${args[@]}"
   )
@@ -84,7 +90,7 @@ for run in "${RUNS[@]}"; do
   fi
   IFS=/ read -r flavor mode browser <<< "$run"
   case "$flavor/$mode/$browser" in
-    testing/main/*|testing/worker/*|stable/main/*|stable/worker/*) ;;
+    testing/main/*|testing/worker/*|testing/jspi/*|stable/main/*|stable/worker/*) ;;
     *) say "unknown run '$run' (FLAVOR/MODE/BROWSER or demo-page)"; exit 2 ;;
   esac
   build "$flavor" "$mode"
