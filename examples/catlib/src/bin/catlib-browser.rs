@@ -11,8 +11,8 @@
 
 #[cfg(target_os = "emscripten")]
 fn main() {
-    use crossio::prelude::*;
     use crossio::DefaultBackend;
+    use crossio::prelude::*;
     use crossio_emscripten::{WORKER_MODE, page};
     use std::ffi::c_int;
 
