@@ -4,10 +4,14 @@
 # with Playwright-core in headless Chromium. Exits non-zero if any run fails.
 #   bash ci/catlib.sh                    # every run below
 #   bash ci/catlib.sh testing/worker/chromium demo-page   # a subset
-# Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun) and demo-page (testing flavor, worker build,
+#   bash ci/catlib.sh emcc/jspi/chromium cmake/worker/firefox
+# Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun), KIND/MODE/BROWSER (c/app.c linked by plain
+# emcc or CMake, KIND emcc|cmake, MODE main|worker|jspi) and demo-page (testing flavor, worker build,
 # Chromium; screenshot in target/demo-page.png). Needs what ci/test.sh installs (Emscripten
 # testing + stable, Chromium, Firefox ESR) and node/npm; Playwright-core is installed from npm
-# into target/catlib-node/ (no browser download). Builds go to target/catlib-em-FLAVOR-MODE/.
+# into target/catlib-node/ (no browser download). Builds go to target/em-FLAVOR-MODE/, the
+# target directories of ci/build-browser.sh (the conformance runner's), whose dependencies they
+# share; each build also leaves libcatlib.a there for the C programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,28 +21,66 @@ T0=$SECONDS
 RUNS=("$@")
 if [ ${#RUNS[@]} -eq 0 ]; then
   RUNS=(testing/worker/chromium testing/worker/firefox testing/main/chromium testing/main/firefox
-        stable/worker/chromium stable/main/chromium demo-page)
+        testing/jspi/chromium testing/jspi/firefox stable/worker/chromium stable/main/chromium
+        demo-page)
+  for kind in emcc cmake; do
+    for mode in main worker jspi; do RUNS+=("$kind/$mode/chromium" "$kind/$mode/firefox"); done
+  done
 fi
 
 # Build catlib's browser binaries for FLAVOR and MODE (once per pair); sets BUILT_DIR.
 declare -A BUILT=()
 build() {
   local flavor=$1 mode=$2 args
-  BUILT_DIR="$ROOT/target/catlib-em-$flavor-$mode/wasm32-unknown-emscripten/debug"
+  BUILT_DIR="$ROOT/target/em-$flavor-$mode/wasm32-unknown-emscripten/debug"
   [ -n "${BUILT[$flavor/$mode]:-}" ] && return 0
-  args=(build --target wasm32-unknown-emscripten -p catlib --bins)
-  [ "$mode" = worker ] && args+=(--config .cargo/worker.toml)
+  args=(build --target wasm32-unknown-emscripten -p catlib --lib --bins)
+  case "$mode" in
+    worker) args+=(--config .cargo/worker.toml) ;;
+    jspi) args+=(--config .cargo/jspi.toml --features crossio-emscripten/jspi) ;;
+  esac
   say "build ($flavor, $mode): cargo ${args[*]}"
   local start=$SECONDS
   (
     # shellcheck disable=SC1090
     source "$(bash ci/em-env.sh "$flavor")"
-    export CARGO_TARGET_DIR="$ROOT/target/catlib-em-$flavor-$mode"
+    export CARGO_TARGET_DIR="$ROOT/target/em-$flavor-$mode"
     [ "$mode" = worker ] && export RUSTC_BOOTSTRAP=1
     cargo "${args[@]}"
   )
   say "build ($flavor, $mode): done in $((SECONDS - start))s"
   BUILT[$flavor/$mode]=1
+}
+
+# c/app.c, a C program with its own main, linked with libcatlib.a by plain emcc (KIND=emcc) or
+# by the CMake project c/CMakeLists.txt (KIND=cmake), with the flags of
+# examples/catlib/emcc-flags.sh for MODE (Emscripten testing; libcatlib.a from build()).
+# Once per KIND/MODE; sets APP_JS.
+declare -A LINKED=()
+link_c_app() {
+  local kind=$1 mode=$2 out="$ROOT/target/catlib-c/$1-$2"
+  build testing "$mode"
+  if [ "$kind" = emcc ]; then APP_JS="$out/app.js"; else APP_JS="$out/catlib-app.js"; fi
+  [ -n "${LINKED[$kind/$mode]:-}" ] && return 0
+  say "link c/app.c ($kind, $mode)"
+  (
+    # shellcheck disable=SC1090
+    source "$(bash ci/em-env.sh testing)"
+    rm -rf "$out"; mkdir -p "$out"
+    if [ "$kind" = emcc ]; then
+      # shellcheck disable=SC2046
+      emcc examples/catlib/c/app.c $(bash examples/catlib/emcc-flags.sh --cflags "$mode") \
+        $(bash examples/catlib/emcc-flags.sh --libs "$mode") --emrun -sEXIT_RUNTIME=1 \
+        -o "$out/app.js"
+    else
+      command -v cmake >/dev/null || { say "installing cmake (apt)"; apt-get install -y -q cmake >/dev/null; }
+      emcmake cmake -S examples/catlib/c -B "$out" -DCATLIB_MODE="$mode" \
+        -DCMAKE_EXE_LINKER_FLAGS="--emrun -sEXIT_RUNTIME=1" > "$out.configure.log"
+      emmake make -C "$out" > "$out.make.log"
+    fi
+  ) 2>&1 | grep -v 'JSPI (ASYNCIFY=2) is still experimental' || true
+  [ -f "$APP_JS" ] || { say "link ($kind, $mode) failed"; return 1; }
+  LINKED[$kind/$mode]=1
 }
 
 # The test server (native), through ci/testserver.sh as ci/browser-suite.sh runs it.
@@ -83,8 +125,25 @@ for run in "${RUNS[@]}"; do
     continue
   fi
   IFS=/ read -r flavor mode browser <<< "$run"
+  if [ "$flavor" = emcc ] || [ "$flavor" = cmake ]; then
+    LOG="$ROOT/target/browser-logs/catlib-c-$flavor-$mode-$browser.log"
+    say "c/app.c ($flavor, $mode) in $browser"
+    if link_c_app "$flavor" "$mode" && (
+      # shellcheck disable=SC1090
+      source "$(bash ci/em-env.sh testing)"
+      CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$APP_JS" 120 \
+        "http=$HTTP_PORT&ws=$WS_PORT&mode=$mode"
+    ) > "$WORK/run.out" 2>&1; then
+      SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
+      grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true
+    else
+      cat "$WORK/run.out"
+      SUMMARY+=("$run: FAILED (log: $LOG)"); status=1
+    fi
+    continue
+  fi
   case "$flavor/$mode/$browser" in
-    testing/main/*|testing/worker/*|stable/main/*|stable/worker/*) ;;
+    testing/main/*|testing/worker/*|testing/jspi/*|stable/main/*|stable/worker/*) ;;
     *) say "unknown run '$run' (FLAVOR/MODE/BROWSER or demo-page)"; exit 2 ;;
   esac
   build "$flavor" "$mode"

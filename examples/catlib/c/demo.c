@@ -12,7 +12,10 @@
  *  - worker build (main on a Web Worker): the blocking API, plus the main-thread guarantee: the
  *    page's heartbeat keeps ticking while a blocking catlib call runs in the worker;
  *  - main-thread build: the blocking API must refuse with CATLIB_ERR_WOULD_BLOCK, and the async
- *    API does the work; the run finishes in the last callback.
+ *    API does the work; the run finishes in the last callback;
+ *  - jspi build (-sJSPI): the blocking API on the page's main thread, where each call suspends
+ *    the wasm stack; the heartbeat must keep ticking meanwhile, and a blocking call inside a
+ *    catlib callback still answers CATLIB_ERR_WOULD_BLOCK.
  */
 #include "catlib.h"
 
@@ -26,6 +29,8 @@ static int passed, failed;
 static char http_base[256], ws_base[256], closed_base[256];
 static uint64_t (*heartbeat_fn)(void);
 static void (*finished_fn)(int failed);
+static void (*pause_fn)(int ms);
+static const char *blocker = "worker";
 static int blocking_allowed;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -37,6 +42,10 @@ static double now_ms(void) {
 }
 
 static void sleep_ms(int ms) {
+  if (pause_fn) {
+    pause_fn(ms); /* lets the page's event loop (and so catlib's callbacks) run meanwhile */
+    return;
+  }
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
   nanosleep(&ts, NULL);
 }
@@ -229,8 +238,9 @@ static void blocking_api(void) {
   check("hash_empty_is_fnv_offset", h == 0xcbf29ce484222325ULL, "wrong hash of no bytes");
 }
 
-/* While a blocking catlib call runs on this worker, the page's main thread keeps running: its
- * heartbeat (a 10 ms setInterval) must keep ticking at >= MIN_RATE ticks/s. */
+/* While a blocking catlib call runs on this worker (or suspends the main thread's wasm stack in
+ * the jspi build), the page's main thread keeps running: its heartbeat (a 10 ms setInterval)
+ * must keep ticking at >= MIN_RATE ticks/s. */
 #define MIN_RATE 40.0
 
 static void heartbeat_during(const char *name, double ms, uint64_t beats) {
@@ -245,7 +255,7 @@ static void heartbeat_during(const char *name, double ms, uint64_t beats) {
 }
 
 static void main_thread_guarantee(void) {
-  char u[300], buf[64];
+  char u[300], buf[64], name[128];
   url(u, sizeof u, http_base, "/delay/1000");
   uint64_t h0 = heartbeat_fn();
   double t0 = now_ms();
@@ -253,7 +263,8 @@ static void main_thread_guarantee(void) {
   double ms = now_ms() - t0;
   uint64_t beats = heartbeat_fn() - h0;
   expect("slow_fetch_ok", st, CATLIB_OK, NULL);
-  heartbeat_during("heartbeat_ticks_while_worker_blocks_in_fetch", ms, beats);
+  snprintf(name, sizeof name, "heartbeat_ticks_while_%s_blocks_in_fetch", blocker);
+  heartbeat_during(name, ms, beats);
 
   /* CPU work on the pool: grow it until one call takes at least 300 ms. */
   static uint8_t data[64 * 1024];
@@ -270,7 +281,8 @@ static void main_thread_guarantee(void) {
     rounds *= (ms < 30) ? 8 : 2;
   }
   expect("slow_hash_ok", st, CATLIB_OK, NULL);
-  heartbeat_during("heartbeat_ticks_while_worker_blocks_in_hash", ms, beats);
+  snprintf(name, sizeof name, "heartbeat_ticks_while_%s_blocks_in_hash", blocker);
+  heartbeat_during(name, ms, beats);
   printf("info: the hash took %.0f ms for %u x 64 KiB\n", ms, rounds);
 }
 
@@ -394,13 +406,17 @@ static void finish(void) {
 }
 
 /*
- * Run every check. `can_block`: this thread may block (natively, or a browser worker).
- * `heartbeat` (may be NULL): the page's heartbeat count, for the main-thread guarantee.
- * `finished` (may be NULL): called with the number of failures when the run is over.
+ * Run every check. `can_block`: this thread may block (natively, a browser worker, or the
+ * page's main thread in the jspi build). `where` (may be NULL: "worker") names the blocked
+ * context in the heartbeat checks. `heartbeat` (may be NULL): the page's heartbeat count, for
+ * the main-thread guarantee. `finished` (may be NULL): called with the number of failures
+ * when the run is over. `pause` (may be NULL: nanosleep): waits `ms` while the async checks
+ * run; on the page's main thread it must let the event loop run (jspi: a suspending sleep).
  * Returns the number of failures, or -1 when the run goes on in callbacks (!can_block).
  */
-int catlib_demo_main(int argc, char **argv, int can_block, uint64_t (*heartbeat)(void),
-                     void (*finished)(int failed)) {
+int catlib_demo_main(int argc, char **argv, int can_block, const char *where,
+                     uint64_t (*heartbeat)(void), void (*finished)(int failed),
+                     void (*pause)(int ms)) {
   if (argc < 4) {
     printf("usage: %s HTTP_BASE WS_BASE CLOSED_BASE\n0 passed, 1 failed\n",
            argc > 0 ? argv[0] : "catlib-demo");
@@ -412,6 +428,8 @@ int catlib_demo_main(int argc, char **argv, int can_block, uint64_t (*heartbeat)
   snprintf(closed_base, sizeof closed_base, "%s", argv[3]);
   heartbeat_fn = heartbeat;
   finished_fn = finished;
+  pause_fn = pause;
+  if (where) blocker = where;
   blocking_allowed = can_block;
   printf("catlib demo: %s, blocking %s\n", http_base, can_block ? "allowed" : "not allowed");
 
@@ -437,6 +455,6 @@ int catlib_demo_main(int argc, char **argv, int can_block, uint64_t (*heartbeat)
 #ifndef CATLIB_DEMO_NO_MAIN
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  return catlib_demo_main(argc, argv, 1, NULL, NULL) == 0 ? 0 : 1;
+  return catlib_demo_main(argc, argv, 1, NULL, NULL, NULL, NULL) == 0 ? 0 : 1;
 }
 #endif

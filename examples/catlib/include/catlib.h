@@ -9,8 +9,15 @@
  * Threads. Every function may be called from any thread.
  *  - The blocking functions (catlib_fetch_text, catlib_ws_roundtrip, catlib_hash_blocking)
  *    block the calling thread. Where blocking is not allowed they return
- *    CATLIB_ERR_WOULD_BLOCK at once: on the browser's main thread (Emscripten), and from inside
- *    a catlib callback (it runs on catlib's own runtime, which blocking could deadlock).
+ *    CATLIB_ERR_WOULD_BLOCK at once: on the browser's main thread (Emscripten main-thread
+ *    build), and from inside a catlib callback (it runs on catlib's own runtime, which
+ *    blocking could deadlock).
+ *  - Emscripten jspi build (linked with -sJSPI): on the page's main thread the blocking
+ *    functions suspend the wasm stack (JSPI) instead of blocking it; the page keeps running.
+ *    That works on a stack entered through a promising export (main, or a function listed in
+ *    -sJSPI_EXPORTS, which page JS calls as a Promise). CATLIB_ERR_WOULD_BLOCK there: inside a
+ *    catlib callback, while another blocking call is suspended (queue calls from page JS), and
+ *    in a browser without JSPI.
  *  - The *_async functions never block: they check their arguments, start the operation on
  *    catlib's runtime and return; the callback is called exactly once, later, on a catlib
  *    thread (natively a runtime thread; in a browser main-thread build, the page's main

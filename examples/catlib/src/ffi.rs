@@ -338,8 +338,10 @@ pub mod demo {
             argc: c_int,
             argv: *mut *mut c_char,
             can_block: c_int,
+            where_: *const c_char,
             heartbeat: Option<extern "C" fn() -> u64>,
             finished: Option<extern "C" fn(failed: c_int)>,
+            pause: Option<extern "C" fn(ms: c_int)>,
         ) -> c_int;
         fn catlib_demo_page_main(http_base: *const c_char, ws_base: *const c_char) -> c_int;
     }
@@ -351,28 +353,36 @@ pub mod demo {
     }
 
     /// Run `c/demo.c` with `args` (argv[0] first). `can_block`: the blocking checks run (a
-    /// worker); otherwise the async checks end by calling `finished` and this returns -1.
+    /// worker, or the main thread in the jspi build), `where_` naming that context in the
+    /// heartbeat checks; otherwise the async checks end by calling `finished` and this returns
+    /// -1. `pause(ms)` waits while the async checks run (`None`: the C library's nanosleep).
     /// Returns the number of failed checks.
     pub fn run_c_demo(
         args: &[String],
         can_block: bool,
+        where_: &str,
         heartbeat: extern "C" fn() -> u64,
         finished: extern "C" fn(failed: c_int),
+        pause: Option<extern "C" fn(ms: c_int)>,
     ) -> i32 {
+        let where_ = CString::new(where_.replace('\0', "")).unwrap_or_default();
         let owned = c_strings(args);
         let mut argv: Vec<*mut c_char> = owned.iter().map(|c| c.as_ptr().cast_mut()).collect();
         argv.push(std::ptr::null_mut());
         // The strings are only read, and demo.c copies what it keeps beyond the call.
         let argc = c_int::try_from(owned.len()).unwrap_or(c_int::MAX);
         // SAFETY: argv holds argc valid NUL-terminated strings and a NULL, all alive for the
-        // call; the two function pointers are plain Rust functions of the declared types.
+        // call, as is `where_`; the function pointers are plain Rust functions of the declared
+        // types.
         unsafe {
             catlib_demo_main(
                 argc,
                 argv.as_mut_ptr(),
                 c_int::from(can_block),
+                where_.as_ptr(),
                 Some(heartbeat),
                 Some(finished),
+                pause,
             )
         }
     }

@@ -14,10 +14,12 @@
 //!   …). Failures are a [`Failure`]: a C [`Status`] code and a message;
 //! - [`ffi`]: the `extern "C"` functions of `catlib.h`, the only place with `unsafe`.
 //!
-//! Where blocking is not allowed (the browser's main thread, or inside a catlib callback),
-//! the blocking calls return [`Status::WouldBlock`] instead of freezing or deadlocking: a
-//! main-thread caller uses the callback flavour, or runs the blocking API on a worker (the
-//! pthreads build with `-sPROXY_TO_PTHREAD`).
+//! Where blocking is not allowed (inside a catlib callback, or the browser's main thread in
+//! the main-thread build) the blocking calls return [`Status::WouldBlock`] instead of freezing
+//! or deadlocking: a main-thread caller uses the callback flavour, runs the blocking API on a
+//! worker (the pthreads build with `-sPROXY_TO_PTHREAD`), or uses the jspi build (cargo feature
+//! `jspi`, linked with `-sJSPI`), where a blocking call on the main thread suspends the wasm
+//! stack through JSPI while the page keeps running.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -216,9 +218,16 @@ pub async fn ws_roundtrip_with<B: Backend>(b: &B, url: &str, msg: &str) -> cross
     Ok(reply)
 }
 
+/// The FNV-1a (64-bit) offset basis: the hash of no bytes.
+pub const FNV1A_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// FNV-1a (64-bit) over `data` repeated `rounds` times: CPU-bound, for the blocking pool.
 pub fn fnv1a_rounds(data: &[u8], rounds: u32) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_continue(FNV1A_OFFSET, data, rounds)
+}
+
+/// FNV-1a (64-bit) state `h` continued over `data` repeated `rounds` times.
+pub fn fnv1a_continue(mut h: u64, data: &[u8], rounds: u32) -> u64 {
     for _ in 0..rounds {
         for &byte in data {
             h ^= u64::from(byte);
@@ -228,10 +237,26 @@ pub fn fnv1a_rounds(data: &[u8], rounds: u32) -> u64 {
     h
 }
 
-/// Run [`fnv1a_rounds`] on the backend's blocking pool.
+/// At most this many bytes are hashed by one `spawn_blocking` job of [`hash_with`].
+pub const HASH_SLICE_BYTES: usize = 1 << 20;
+
+/// Run [`fnv1a_rounds`] on the backend's blocking pool, in jobs of about
+/// [`HASH_SLICE_BYTES`] each. On a pool of threads that costs nothing; where the pool is the
+/// page's main thread (the main-thread and jspi builds) each job is a macrotask of its own, so
+/// the page renders and its timers fire between them instead of freezing for the whole hash.
 pub async fn hash_with<B: Backend>(b: &B, data: Vec<u8>, rounds: u32) -> crossio::Result<u64> {
-    Ok(b.spawn_blocking(move || fnv1a_rounds(&data, rounds))
-        .await?)
+    let per_job = u32::try_from(HASH_SLICE_BYTES / data.len().max(1))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let data = std::sync::Arc::new(data);
+    let (mut h, mut left) = (FNV1A_OFFSET, rounds);
+    while left > 0 {
+        let n = left.min(per_job);
+        let d = data.clone();
+        h = b.spawn_blocking(move || fnv1a_continue(h, &d, n)).await?;
+        left -= n;
+    }
+    Ok(h)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,9 +341,10 @@ where
         Err(e) if e.kind() == ErrorKind::Unsupported => Err(Failure::new(
             Status::WouldBlock,
             format!(
-                "{what} blocks, which is not allowed on this thread (the browser's main \
-                 thread, or inside a catlib callback): use {instead}, or call {what} from a \
-                 worker ({e})"
+                "{what} blocks, which is not allowed here (inside a catlib callback; on the \
+                 browser's main thread unless catlib is built in jspi mode; in jspi mode while \
+                 another blocking call is suspended, or in a browser without JSPI): use \
+                 {instead}, or call {what} from a worker ({e})"
             ),
         )),
         Err(e) => Err(Failure::from_error(what, e)),
@@ -328,7 +354,8 @@ where
 /// Blocking `catlib_fetch_text`: GET `url`, return the body.
 ///
 /// Blocks the calling thread until done or [`OPERATION_TIMEOUT`]; [`Status::WouldBlock`] at once
-/// where blocking is not allowed (the browser's main thread, inside a catlib callback).
+/// where blocking is not allowed (inside a catlib callback; the browser's main thread, except
+/// in the jspi build, where the call suspends instead and the page keeps running).
 pub fn fetch_text(url: &str) -> CatResult<String> {
     let what = "catlib_fetch_text";
     check_http_url(what, url)?;
@@ -341,7 +368,8 @@ pub fn fetch_text(url: &str) -> CatResult<String> {
 /// Blocking `catlib_ws_roundtrip`: send `msg` to `url`, return the reply.
 ///
 /// Blocks the calling thread until done or [`OPERATION_TIMEOUT`]; [`Status::WouldBlock`] at once
-/// where blocking is not allowed (the browser's main thread, inside a catlib callback).
+/// where blocking is not allowed (inside a catlib callback; the browser's main thread, except
+/// in the jspi build, where the call suspends instead and the page keeps running).
 pub fn ws_roundtrip(url: &str, msg: &str) -> CatResult<String> {
     let what = "catlib_ws_roundtrip";
     check_ws_url(what, url)?;
@@ -354,7 +382,8 @@ pub fn ws_roundtrip(url: &str, msg: &str) -> CatResult<String> {
 /// Blocking `catlib_hash_blocking`: [`fnv1a_rounds`] on the pool.
 ///
 /// Blocks the calling thread until done or [`OPERATION_TIMEOUT`]; [`Status::WouldBlock`] at once
-/// where blocking is not allowed (the browser's main thread, inside a catlib callback).
+/// where blocking is not allowed (inside a catlib callback; the browser's main thread, except
+/// in the jspi build, where the call suspends instead and the page keeps running).
 pub fn hash_blocking(data: &[u8], rounds: u32) -> CatResult<u64> {
     let what = "catlib_hash_blocking";
     check_rounds(what, rounds)?;
@@ -515,6 +544,8 @@ mod tests {
         assert_eq!(fnv1a_rounds(b"a", 1), 0xaf63_dc4c_8601_ec8c);
         assert_eq!(fnv1a_rounds(b"foobar", 1), 0x8594_4171_f739_67e8);
         assert_eq!(fnv1a_rounds(b"ab", 2), fnv1a_rounds(b"abab", 1));
+        let half = fnv1a_rounds(b"xyz", 3);
+        assert_eq!(fnv1a_continue(half, b"xyz", 4), fnv1a_rounds(b"xyz", 7));
     }
 
     #[test]
