@@ -34,7 +34,8 @@ case "$MODE" in
     # main() becomes a promising export and crossio's wait a suspending import; the pre-js
     # lets the module load in a browser without JSPI (WebKit), where blocking calls then
     # answer CATLIB_ERR_WOULD_BLOCK. Page JS that calls a blocking function adds
-    # -sJSPI_EXPORTS=catlib_fetch_text,... and gets a Promise (examples/catlib/js/catlib-jspi.js).
+    # -sJSPI_EXPORTS=catlib_fetch_text,... and gets a Promise (a queueing page wrapper is not
+    # written yet).
     libs+=(-sJSPI "--pre-js=$ROOT/backend-emscripten/js/jspi-pre.js") ;;
 esac
 case "$WHAT" in
