@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Run an Emscripten page (linked with --emrun) in a headless browser and judge it by its stdout.
-#   ci/browser-run.sh chromium|firefox PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
+#   ci/browser-run.sh chromium|firefox|webkit PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
 # Given PROGRAM.js (what cargo leaves for wasm32-unknown-emscripten), a minimal PROGRAM.html that
 # loads it is written beside it.
 # Needs emrun on PATH (source the env.sh written by ci/install-emscripten.sh).
 # Opens http://127.0.0.1:PORT/PAGE.html?localhost[&QUERY] ("localhost" makes emrun forward stdout).
+# webkit: WebKitGTK's MiniBrowser under a virtual X server, opened through its WebDriver
+# (ci/webdriver-open.sh), the driver run with JSC_useSharedArrayBuffer=true (else WebKit has no
+# SharedArrayBuffer even when the page is cross-origin isolated).
 # Success iff the output has a line "N passed, 0 failed". The log is also copied to $CROSSIO_LOG.
 # Only processes started here are ended (browser by process group, emrun by PID).
 set -euo pipefail
 
-BROWSER=${1:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
-PAGE=${2:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+BROWSER=${1:?usage: $0 chromium|firefox|webkit PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+PAGE=${2:?usage: $0 chromium|firefox|webkit PAGE.html [TIMEOUT_SECONDS] [QUERY]}
 TIMEOUT=${3:-300}
 QUERY=${4:-}
 say() { echo "browser-run: $*"; }
@@ -25,7 +28,9 @@ command -v emrun >/dev/null || { say "emrun not on PATH: source the env.sh of ci
 case "$BROWSER" in
   chromium) command -v chromium >/dev/null || { say "chromium missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
   firefox) command -v firefox-esr >/dev/null || { say "firefox-esr missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
-  *) say "unknown browser '$BROWSER' (chromium|firefox)" >&2; exit 2 ;;
+  webkit) command -v WebKitWebDriver >/dev/null && command -v xvfb-run >/dev/null ||
+    { say "WebKitWebDriver or xvfb-run missing: run ci/install-webkit.sh" >&2; exit 2; } ;;
+  *) say "unknown browser '$BROWSER' (chromium|firefox|webkit)" >&2; exit 2 ;;
 esac
 
 DIR=$(cd "$(dirname "$PAGE")" && pwd)
@@ -78,6 +83,9 @@ if [ "$BROWSER" = chromium ]; then
   setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+elif [ "$BROWSER" = webkit ]; then
+  JSC_useSharedArrayBuffer=true setsid bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK" \
+    >"$BLOG" 2>&1 </dev/null &
 else
   MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
     >"$BLOG" 2>&1 </dev/null &
