@@ -66,6 +66,14 @@ int crossio_pool_unused_workers(void) {
 
 static void crossio_exit_cb(void *code) {
   crossio_heartbeat_stop();
+  /* Node.js ends only when nothing keeps its event loop alive, and a pthreads build's
+   * worker_threads (or undici's kept-alive sockets) do: end the process once the runtime has
+   * exited. */
+  EM_ASM({
+    if (typeof process === "object" && process.versions && process.versions.node) {
+      setTimeout(function() { process.exit($0); }, 0);
+    }
+  }, (int)(intptr_t)code);
   emscripten_force_exit((int)(intptr_t)code);
 }
 
