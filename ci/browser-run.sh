@@ -76,36 +76,36 @@ if [ -n "$NODE" ]; then
   tail -n +1 -f -s 0.2 --pid="$BROWSER_PID" "$LOG" &
   TAIL_PID=$!
 else
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
 
-say "serving $DIR with emrun on 127.0.0.1:$PORT"
-(cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
-EMRUN_PID=$!
-tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
-TAIL_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
-  sleep 0.1
-done
+  say "serving $DIR with emrun on 127.0.0.1:$PORT"
+  (cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
+  EMRUN_PID=$!
+  tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
+  TAIL_PID=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+    kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
+    sleep 0.1
+  done
 
-PROFILE="$WORK/profile"; mkdir -p "$PROFILE"
-say "starting $BROWSER on $URL"
-# Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
-# in a new session and process group whose id is its PID.
-if [ "$BROWSER" = chromium ]; then
-  setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
-elif [ "$BROWSER" = webkit ]; then
-  JSC_useSharedArrayBuffer=true setsid bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK" \
-    >"$BLOG" 2>&1 </dev/null &
-else
-  MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
-    >"$BLOG" 2>&1 </dev/null &
-fi
-BROWSER_PID=$!
+  PROFILE="$WORK/profile"; mkdir -p "$PROFILE"
+  say "starting $BROWSER on $URL"
+  # Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
+  # in a new session and process group whose id is its PID.
+  if [ "$BROWSER" = chromium ]; then
+    setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+  elif [ "$BROWSER" = webkit ]; then
+    JSC_useSharedArrayBuffer=true setsid bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK" \
+      >"$BLOG" 2>&1 </dev/null &
+  else
+    MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
+      >"$BLOG" 2>&1 </dev/null &
+  fi
+  BROWSER_PID=$!
 fi
 
 START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
