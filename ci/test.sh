@@ -6,7 +6,8 @@
 #   testing × {chromium, firefox, webkit, node} × {main, worker, jspi} (webkit has no JSPI: its
 #   jspi run asserts block_on's refusal), testing × chromium × nojspi (the jspi build where the
 #   page took JSPI away), and stable × chromium × {main, worker, jspi};
-# then catlib in the browser (ci/catlib.sh) and the short load/soak run (ci/soak.sh --short).
+# then catlib in the browser (ci/catlib.sh; its C demo also in WebKit and Node.js, worker build)
+# and the short load/soak run (ci/soak.sh --short).
 # This is the command README.md names and .ci/run calls.
 #   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
 set -euo pipefail
@@ -58,6 +59,9 @@ done
 
 step "catlib in the browser (C demo, demo page)"
 bash ci/catlib.sh || status=1
+
+step "catlib's C demo in WebKit and Node.js (worker build, as above)"
+bash ci/catlib.sh testing/worker/webkit testing/worker/node || status=1
 
 step "load and soak (short form; the full run is ci/soak.sh)"
 bash ci/soak.sh --short || status=1
