@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Run an Emscripten page (linked with --emrun) in a headless browser and judge it by its stdout.
-#   ci/browser-run.sh chromium|firefox PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
+#   ci/browser-run.sh chromium|firefox|webkit|node PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
 # Given PROGRAM.js (what cargo leaves for wasm32-unknown-emscripten), a minimal PROGRAM.html that
 # loads it is written beside it.
 # Needs emrun on PATH (source the env.sh written by ci/install-emscripten.sh).
 # Opens http://127.0.0.1:PORT/PAGE.html?localhost[&QUERY] ("localhost" makes emrun forward stdout).
+# webkit: WebKitGTK's MiniBrowser under a virtual X server, opened through its WebDriver
+# (ci/webdriver-open.sh), the driver run with JSC_useSharedArrayBuffer=true (else WebKit has no
+# SharedArrayBuffer even when the page is cross-origin isolated).
+# node: PROGRAM.js run by Node.js 24 (ci/install-node.sh), no server: the query's `&`-separated
+# items become its arguments; its stdout is the log.
 # Success iff the output has a line "N passed, 0 failed". The log is also copied to $CROSSIO_LOG.
 # Only processes started here are ended (browser by process group, emrun by PID).
 set -euo pipefail
 
-BROWSER=${1:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
-PAGE=${2:?usage: $0 chromium|firefox PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+BROWSER=${1:?usage: $0 chromium|firefox|webkit|node PAGE.html [TIMEOUT_SECONDS] [QUERY]}
+PAGE=${2:?usage: $0 chromium|firefox|webkit|node PAGE.html [TIMEOUT_SECONDS] [QUERY]}
 TIMEOUT=${3:-300}
 QUERY=${4:-}
 say() { echo "browser-run: $*"; }
 
 [ -f "$PAGE" ] || { say "no such page: $PAGE" >&2; exit 2; }
-if [ "${PAGE%.js}" != "$PAGE" ]; then
+NODE=""
+if [ "$BROWSER" = node ]; then
+  NODE=$(bash "$(dirname "$0")/install-node.sh" | tail -n 1)
+  [ -x "$NODE" ] || { say "no node: run ci/install-node.sh" >&2; exit 2; }
+elif [ "${PAGE%.js}" != "$PAGE" ]; then
   JS=$(basename "$PAGE"); PAGE="${PAGE%.js}.html"
   say "writing $PAGE to load $JS"
   printf '<!doctype html>\n<html><head><meta charset="utf-8"><title>%s</title></head>\n<body><script src="%s"></script></body></html>\n' "$JS" "$JS" > "$PAGE"
@@ -25,7 +34,10 @@ command -v emrun >/dev/null || { say "emrun not on PATH: source the env.sh of ci
 case "$BROWSER" in
   chromium) command -v chromium >/dev/null || { say "chromium missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
   firefox) command -v firefox-esr >/dev/null || { say "firefox-esr missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
-  *) say "unknown browser '$BROWSER' (chromium|firefox)" >&2; exit 2 ;;
+  webkit) command -v WebKitWebDriver >/dev/null && command -v xvfb-run >/dev/null ||
+    { say "WebKitWebDriver or xvfb-run missing: run ci/install-webkit.sh" >&2; exit 2; } ;;
+  node) ;;
+  *) say "unknown browser '$BROWSER' (chromium|firefox|webkit|node)" >&2; exit 2 ;;
 esac
 
 DIR=$(cd "$(dirname "$PAGE")" && pwd)
@@ -56,36 +68,48 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
-
-say "serving $DIR with emrun on 127.0.0.1:$PORT"
-(cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
-EMRUN_PID=$!
-tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
-TAIL_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
-  sleep 0.1
-done
-
-PROFILE="$WORK/profile"; mkdir -p "$PROFILE"
-say "starting $BROWSER on $URL"
-# Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
-# in a new session and process group whose id is its PID.
-if [ "$BROWSER" = chromium ]; then
-  setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+if [ -n "$NODE" ]; then
+  IFS='&' read -r -a NODE_ARGS <<< "$QUERY"
+  say "running $NODE $NAME ${NODE_ARGS[*]}"
+  (cd "$DIR" && exec setsid "$NODE" "$NAME" "${NODE_ARGS[@]}") >>"$LOG" 2>&1 </dev/null &
+  BROWSER_PID=$!; EMRUN_PID=$BROWSER_PID   # node is both the server and the browser here
+  tail -n +1 -f -s 0.2 --pid="$BROWSER_PID" "$LOG" &
+  TAIL_PID=$!
 else
-  MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
-    >"$BLOG" 2>&1 </dev/null &
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
+
+  say "serving $DIR with emrun on 127.0.0.1:$PORT"
+  (cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
+  EMRUN_PID=$!
+  tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
+  TAIL_PID=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+    kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
+    sleep 0.1
+  done
+
+  PROFILE="$WORK/profile"; mkdir -p "$PROFILE"
+  say "starting $BROWSER on $URL"
+  # Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
+  # in a new session and process group whose id is its PID.
+  if [ "$BROWSER" = chromium ]; then
+    setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+  elif [ "$BROWSER" = webkit ]; then
+    JSC_useSharedArrayBuffer=true setsid bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK" \
+      >"$BLOG" 2>&1 </dev/null &
+  else
+    MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
+      >"$BLOG" 2>&1 </dev/null &
+  fi
+  BROWSER_PID=$!
 fi
-BROWSER_PID=$!
 
 START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
-while kill -0 "$EMRUN_PID" 2>/dev/null; do
+while running "$EMRUN_PID"; do
   if [ $((SECONDS - START)) -ge "$TIMEOUT" ]; then TIMED_OUT=1; break; fi
   if [ -z "$BROWSER_GONE" ] && ! running "$BROWSER_PID"; then BROWSER_GONE=$SECONDS; fi
   if [ -n "$BROWSER_GONE" ] && [ $((SECONDS - BROWSER_GONE)) -ge 5 ]; then break; fi

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Every check of the project, on a fresh machine too: installs what is missing (Emscripten
-# testing + stable from Debian's archive, the Rust target, Chromium and Firefox ESR), then
-# fmt, clippy (native and emscripten, all three modes), the native suite, and the browser runs:
-#   testing × {chromium, firefox} × {main, worker, jspi}, testing × chromium × nojspi (the jspi
-#   build where the page took JSPI away), and stable × chromium × {main, worker, jspi};
-# then catlib in the browser (ci/catlib.sh) and the short load/soak run (ci/soak.sh --short).
+# testing + stable from Debian's archive, the Rust target, Chromium, Firefox ESR, WebKitGTK's
+# WebDriver + xvfb, Node.js 24), then fmt, clippy (native and emscripten, all three modes), the
+# native suite, and the runs:
+#   testing × {chromium, firefox, webkit, node} × {main, worker, jspi} (webkit has no JSPI: its
+#   jspi run asserts block_on's refusal), testing × chromium × nojspi (the jspi build where the
+#   page took JSPI away), and stable × chromium × {main, worker, jspi};
+# then catlib in the browser (ci/catlib.sh; its C demo also in WebKit and Node.js, worker build)
+# and the short load/soak run (ci/soak.sh --short).
 # This is the command README.md names and .ci/run calls.
 #   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
 set -euo pipefail
@@ -30,6 +33,8 @@ step "install toolchains and browsers"
 bash ci/install-emscripten.sh testing
 bash ci/install-emscripten.sh stable
 bash ci/install-browsers.sh
+bash ci/install-webkit.sh
+bash ci/install-node.sh
 
 step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
 (
@@ -44,8 +49,8 @@ step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
 )
 
 status=0
-for run in "testing main chromium firefox" "testing worker chromium firefox" \
-           "testing jspi chromium firefox" "testing nojspi chromium" \
+for run in "testing main chromium firefox webkit node" "testing worker chromium firefox webkit node" \
+           "testing jspi chromium firefox webkit node" "testing nojspi chromium" \
            "stable main chromium" "stable worker chromium" "stable jspi chromium"; do
   step "browser suite: $run"
   # shellcheck disable=SC2086
@@ -54,6 +59,9 @@ done
 
 step "catlib in the browser (C demo, demo page)"
 bash ci/catlib.sh || status=1
+
+step "catlib's C demo in WebKit and Node.js (worker build, as above)"
+bash ci/catlib.sh testing/worker/webkit testing/worker/node || status=1
 
 step "load and soak (short form; the full run is ci/soak.sh)"
 bash ci/soak.sh --short || status=1

@@ -37,6 +37,20 @@ EM_JS(void, crossio_queue_microtask, (crossio_task_fn cb, void *arg), {
 
 int crossio_glue_anchor(void) { return 1; }
 
+/* ---- engine: which JS engine runs the module ------------------------------------------- */
+
+/* 0 Blink (Chromium), 1 Gecko (Firefox), 2 WebKit (Safari), 3 Node.js. The engines differ in
+ * network behaviour no feature test can see (see src/capabilities.rs), so the user agent
+ * decides; Node.js (main thread and worker_threads) is recognised by process.versions.node. */
+EM_JS(int, crossio_engine, (void), {
+  if (typeof process === "object" && process.versions && process.versions.node) return 3;
+  var ua = (typeof navigator === "object" && navigator.userAgent) || "";
+  if (ua.indexOf("Firefox/") >= 0) return 1;
+  var blink = ["Chrome/", "Chromium/", "CriOS/", "Edg/"].some(function(t) { return ua.indexOf(t) >= 0; });
+  if (ua.indexOf("AppleWebKit/") >= 0 && !blink) return 2;
+  return 0;
+});
+
 /* ---- heartbeat: a setInterval on the browser's main thread, for responsiveness checks -- */
 
 static _Atomic uint64_t crossio_beats;
@@ -72,6 +86,14 @@ int crossio_pool_unused_workers(void) {
 
 static void crossio_exit_cb(void *code) {
   crossio_heartbeat_stop();
+  /* Node.js ends only when nothing keeps its event loop alive, and a pthreads build's
+   * worker_threads (or undici's kept-alive sockets) do: end the process once the runtime has
+   * exited. */
+  EM_ASM({
+    if (typeof process === "object" && process.versions && process.versions.node) {
+      setTimeout(function() { process.exit($0); }, 0);
+    }
+  }, (int)(intptr_t)code);
   emscripten_force_exit((int)(intptr_t)code);
 }
 

@@ -6,6 +6,11 @@ use crossio_core::{Capabilities, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind, 
 use crate::EmscriptenBackend;
 use crate::diagnostics;
 use crate::spawn::mode::Mode;
+use crate::sys::engine::{Engine, engine};
+
+/// Node.js's default `http.maxHeaderSize` (its `--max-http-header-size`), which undici's
+/// `fetch` applies to response heads.
+const NODE_MAX_HEADER_SIZE: usize = 16 * 1024;
 
 impl Introspect for EmscriptenBackend {
     /// What browsers allow: no handshake headers, no `Redirect::None`, the fixed redirect limit
@@ -15,6 +20,10 @@ impl Introspect for EmscriptenBackend {
     /// (`Closed`), illegal close codes passed through (crossio reports `Protocol`), no pings (no keepalive;
     /// the idle timeout works).
     /// `block_on` is allowed only in worker mode, off the main thread, outside async tasks.
+    /// Where engines differ (probed at run time, [`crate::diagnostics::engine`]): WebKit and
+    /// Node.js (undici) fail a connection on an illegal close code themselves (1006,
+    /// `Closed`); WebKit takes a chunked body cut before its last chunk as complete; Node.js
+    /// caps response heads at `http.maxHeaderSize` (16 KiB by default; larger: `Connect`).
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::new();
         caps.ws_handshake_headers = false;
@@ -27,6 +36,17 @@ impl Introspect for EmscriptenBackend {
         caps.http_fixed_redirect_limit = Some(DEFAULT_MAX_REDIRECTS);
         caps.http_too_many_redirects_error = ErrorKind::Connect;
         caps.http_forbidden_headers_refused = true;
+        match engine() {
+            Engine::Blink | Engine::Gecko => {}
+            Engine::WebKit => {
+                caps.ws_illegal_close_code_error = ErrorKind::Closed;
+                caps.http_truncated_chunked_body_detected = false;
+            }
+            Engine::Node => {
+                caps.ws_illegal_close_code_error = ErrorKind::Closed;
+                caps.http_max_response_head_bytes = Some(NODE_MAX_HEADER_SIZE);
+            }
+        }
         caps.block_on_allowed = Mode::may_block();
         caps.block_on_suspends = Mode::SUSPENDS;
         caps.client_user_agent = false;

@@ -1,6 +1,17 @@
 //! Diagnostics of the emscripten backend, for tests, soak runs and benchmarks: live counters,
 //! heap figures and FFI checks. Nothing here is needed to use the backend.
 
+/// The JS engine running the module, as probed for the capabilities: `"blink"`, `"gecko"`,
+/// `"webkit"` or `"node"`.
+pub fn engine() -> &'static str {
+    match crate::sys::engine::engine() {
+        crate::sys::engine::Engine::Blink => "blink",
+        crate::sys::engine::Engine::Gecko => "gecko",
+        crate::sys::engine::Engine::WebKit => "webkit",
+        crate::sys::engine::Engine::Node => "node",
+    }
+}
+
 /// Pre-created pthread workers not in use (what `-sPTHREAD_POOL_SIZE` reserved, minus the
 /// ones taken); 0 in the main-thread build.
 pub fn free_pool_workers() -> usize {

@@ -15,7 +15,8 @@
 //! - `/ws/invalid-utf8` sends a text frame that is not UTF-8.
 //! - `/ws/reserved-opcode` sends a frame with the reserved opcode 3.
 //! - `/ws/ping-flood` sends 10 000 pings, then the text `after-pings`.
-//! - `/ws/close-code?code=N` closes with code `N` (legal or not) and reason `r`.
+//! - `/ws/close-code?code=N` closes with code `N` (legal or not) and reason `r`, then closes TCP
+//!   once the client answers.
 //! - `/ws/reset` sends the text `hello`, then resets the connection.
 //! - `/ws/refuse` answers the handshake with 403.
 //! - `/ws/drop` closes the connection without answering the handshake.
@@ -227,6 +228,13 @@ async fn serve_ws(mut s: TcpStream, head: &str, which: &str, query: &str) -> std
             let mut payload = code.to_be_bytes().to_vec();
             payload.push(b'r');
             s.write_all(&frame(0x8, &payload)).await?;
+            s.flush().await?;
+            // As a server should (RFC 6455 §7.1.1): once the client answers (or gives up),
+            // close TCP. Clients that wait for the server to close first (Node.js) see the
+            // close event only then.
+            let mut answer = [0u8; 64];
+            let _ = tokio::time::timeout(Duration::from_secs(10), s.read(&mut answer)).await;
+            return Ok(());
         }
         "reset" => {
             s.write_all(&frame(0x1, b"hello")).await?;

@@ -33,6 +33,12 @@ pub struct Capabilities {
     /// the code is passed through to crossio, which fails the stream with
     /// [`ErrorKind::Protocol`].
     pub ws_illegal_close_code_answered_with_1002: bool,
+    /// Where an illegal close code is not answered with 1002 (see
+    /// [`ws_illegal_close_code_answered_with_1002`](Self::ws_illegal_close_code_answered_with_1002)),
+    /// the kind of the error that fails the stream: [`ErrorKind::Protocol`] where the code is
+    /// passed through to crossio (Chromium, Firefox); [`ErrorKind::Closed`] where the engine
+    /// fails the connection itself with the abnormal closure 1006 (WebKit, Node.js).
+    pub ws_illegal_close_code_error: ErrorKind,
     /// `ConnectOptions::keepalive_interval` is honoured with WebSocket pings. `false`: there is
     /// no ping API (browsers); a connect with a keepalive interval fails with
     /// [`ErrorKind::Unsupported`] (`ConnectOptions::idle_timeout` works either way; send
@@ -53,6 +59,15 @@ pub struct Capabilities {
     /// the methods `CONNECT` and `TRACE` are refused with [`ErrorKind::Unsupported`], naming the
     /// header or method. `false`: they are sent.
     pub http_forbidden_headers_refused: bool,
+    /// A chunked response body whose connection closes before the last (zero-size) chunk fails
+    /// with [`ErrorKind::Http`]. `false`: the engine takes the close as the end of the body,
+    /// which then reads as complete with the bytes received (WebKit).
+    pub http_truncated_chunked_body_detected: bool,
+    /// `None`: response heads of any size the server sends (at least 64 KiB) are read.
+    /// `Some(limit)`: a response whose head is larger than `limit` bytes fails before any
+    /// response with [`ErrorKind::Connect`] (Node.js: `http.maxHeaderSize`, 16 KiB unless the
+    /// program is run with `--max-http-header-size`).
+    pub http_max_response_head_bytes: Option<usize>,
     /// `Spawner::block_on` may be called on the calling thread right now (evaluated when
     /// [`Introspect::capabilities`] is called): `false` on a thread that must not block (the
     /// browser's main thread) and inside an async task of the backend (where blocking could
@@ -77,8 +92,9 @@ impl Capabilities {
     /// Everything supported, with the behaviour of a client that has its own WebSocket and
     /// HTTP stack: handshake headers sent, messages after the close delivered, TCP
     /// back-pressure, protocol violations as `Protocol`, illegal close codes answered with
-    /// 1002, keepalive pings, `Redirect::None` and any redirect limit honoured (past it: `Http`), every header
-    /// sent, and `block_on` allowed. Backends change the fields that differ.
+    /// 1002 (else `Protocol`), keepalive pings, `Redirect::None` and any redirect limit honoured
+    /// (past it: `Http`), every header sent, truncated chunked bodies detected, heads of any
+    /// size read, and `block_on` allowed. Backends change the fields that differ.
     pub fn new() -> Self {
         Capabilities {
             ws_handshake_headers: true,
@@ -86,11 +102,14 @@ impl Capabilities {
             ws_receive_back_pressure: true,
             ws_protocol_violation_error: ErrorKind::Protocol,
             ws_illegal_close_code_answered_with_1002: true,
+            ws_illegal_close_code_error: ErrorKind::Protocol,
             ws_keepalive_pings: true,
             http_redirect_none: true,
             http_fixed_redirect_limit: None,
             http_too_many_redirects_error: ErrorKind::Http,
             http_forbidden_headers_refused: false,
+            http_truncated_chunked_body_detected: true,
+            http_max_response_head_bytes: None,
             block_on_allowed: true,
             block_on_suspends: false,
             client_user_agent: true,

@@ -307,6 +307,8 @@ pub struct Body {
     received: u64,
     total: Option<u64>,
     done: bool,
+    /// The response's URL (set by [`Response::new`]), named in the short-body error.
+    url: String,
 }
 
 impl Body {
@@ -320,6 +322,7 @@ impl Body {
             received: 0,
             total,
             done: false,
+            url: String::new(),
         }
     }
 
@@ -375,8 +378,8 @@ impl Stream for Body {
                 if let Some(total) = self.total {
                     if total != self.received {
                         let msg = format!(
-                            "body ended after {} of {total} announced bytes",
-                            self.received
+                            "body of {} ended after {} of {total} announced bytes",
+                            self.url, self.received
                         );
                         return Poll::Ready(Some(Err(Error::new(ErrorKind::Http, msg))));
                     }
@@ -407,7 +410,8 @@ pub struct Response {
 
 impl Response {
     /// Assemble a response (for backends).
-    pub fn new(status: StatusCode, headers: HeaderMap, url: String, body: Body) -> Self {
+    pub fn new(status: StatusCode, headers: HeaderMap, url: String, mut body: Body) -> Self {
+        body.url.clone_from(&url);
         Response {
             status,
             headers,

@@ -2,7 +2,7 @@
 //! [`event_loop`] (`emscripten/eventloop.h`: immediates, timers; the heartbeat and exit glue),
 //! [`proxying`] (`emscripten/proxying.h`), [`threading`] (`emscripten/threading.h`, the pthread
 //! pool), [`heap`] (malloc statistics), [`websocket`] (`emscripten/websocket.h`), [`fetch`] (the
-//! browser's `fetch()`, `csrc/fetch.c`) and, with the `bench` feature, `bench` (raw-browser
+//! browser's `fetch()`, `csrc/fetch.c`), [`engine`] (which JS engine runs the module) and, with the `bench` feature, `bench` (raw-browser
 //! baselines, `csrc/bench.c`).
 //!
 //! This is the only module of the crate with `unsafe` code. Every function it exports is safe.
@@ -15,6 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod engine;
 pub mod event_loop;
 pub mod fetch;
 pub mod heap;

@@ -153,7 +153,11 @@ mod runner {
 
     pub fn main() {
         let args = parse_args();
-        println!("crossio browser runner: mode={}", diagnostics::mode());
+        println!(
+            "crossio browser runner: mode={} engine={}",
+            diagnostics::mode(),
+            diagnostics::engine()
+        );
         let Some((env, backend)) = setup(&args) else {
             return;
         };
