@@ -97,6 +97,24 @@ say "test server: $TESTSERVER_JSON"
 mkdir -p target/browser-logs
 status=0
 SUMMARY=()
+# Run JS in BROWSER with QUERY under Emscripten FLAVOR's emrun, logging to $LOG; record the
+# closing line (and the heartbeat lines) in SUMMARY, or the failure.
+#   browser_run RUN FLAVOR BROWSER JS TIMEOUT QUERY
+browser_run() {
+  local run=$1 flavor=$2 browser=$3 js=$4 timeout=$5 query=$6
+  if (
+    # shellcheck disable=SC1090
+    source "$(bash ci/em-env.sh "$flavor")"
+    CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$js" "$timeout" "$query"
+  ) > "$WORK/run.out" 2>&1; then
+    SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
+    grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true
+  else
+    cat "$WORK/run.out"
+    SUMMARY+=("$run: FAILED (log: $LOG)"); status=1
+  fi
+}
+
 for run in "${RUNS[@]}"; do
   if [ "$run" = demo-page ]; then
     build testing worker
@@ -128,17 +146,10 @@ for run in "${RUNS[@]}"; do
   if [ "$flavor" = emcc ] || [ "$flavor" = cmake ]; then
     LOG="$ROOT/target/browser-logs/catlib-c-$flavor-$mode-$browser.log"
     say "c/app.c ($flavor, $mode) in $browser"
-    if link_c_app "$flavor" "$mode" && (
-      # shellcheck disable=SC1090
-      source "$(bash ci/em-env.sh testing)"
-      CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$APP_JS" 120 \
-        "http=$HTTP_PORT&ws=$WS_PORT&mode=$mode"
-    ) > "$WORK/run.out" 2>&1; then
-      SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
-      grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true
+    if link_c_app "$flavor" "$mode"; then
+      browser_run "$run" testing "$browser" "$APP_JS" 120 "http=$HTTP_PORT&ws=$WS_PORT&mode=$mode"
     else
-      cat "$WORK/run.out"
-      SUMMARY+=("$run: FAILED (log: $LOG)"); status=1
+      SUMMARY+=("$run: FAILED (link)"); status=1
     fi
     continue
   fi
@@ -149,18 +160,7 @@ for run in "${RUNS[@]}"; do
   build "$flavor" "$mode"
   LOG="$ROOT/target/browser-logs/catlib-$flavor-$mode-$browser.log"
   say "c/demo.c in $browser ($flavor, $mode)"
-  if (
-    # shellcheck disable=SC1090
-    source "$(bash ci/em-env.sh "$flavor")"
-    CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$BUILT_DIR/catlib-browser.js" 300 \
-      "$TESTSERVER_QUERY"
-  ) > "$WORK/run.out" 2>&1; then
-    SUMMARY+=("$run: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
-    grep -E '^test heartbeat_' "$LOG" | sed 's/^/  /' || true
-  else
-    cat "$WORK/run.out"
-    SUMMARY+=("$run: FAILED (log: $LOG)"); status=1
-  fi
+  browser_run "$run" "$flavor" "$browser" "$BUILT_DIR/catlib-browser.js" 300 "$TESTSERVER_QUERY"
 done
 
 say "summary ($((SECONDS - T0))s):"
