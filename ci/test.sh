@@ -53,25 +53,27 @@ step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
 )
 
 status=0
+failed=()
 for run in "testing main chromium firefox webkit node" "testing worker chromium firefox node" \
            "testing jspi chromium firefox webkit node" "testing nojspi chromium" \
            "stable main chromium" "stable worker chromium" "stable jspi chromium"; do
   step "browser suite: $run"
   # shellcheck disable=SC2086
-  bash ci/browser-suite.sh $run || status=1
+  bash ci/browser-suite.sh $run || { status=1; failed+=("browser suite: $run"); }
 done
 
 step "catlib in the browser (C demo, demo page)"
-bash ci/catlib.sh || status=1
+bash ci/catlib.sh || { status=1; failed+=("catlib"); }
 
 step "catlib's C demo in Node.js (worker build, as above)"
-bash ci/catlib.sh testing/worker/node || status=1
+bash ci/catlib.sh testing/worker/node || { status=1; failed+=("catlib testing/worker/node"); }
 
 step "load and soak (short form; the full run is ci/soak.sh)"
-bash ci/soak.sh --short || status=1
+bash ci/soak.sh --short || { status=1; failed+=("soak --short"); }
 
 step "done in $((SECONDS - T0))s"
 if [ $status -ne 0 ]; then
-  echo "some browser runs failed (logs in target/browser-logs/, target/soak/)"
+  echo "some browser runs failed (logs in target/browser-logs/, target/soak/):"
+  printf '  %s\n' "${failed[@]}"
   exit 1
 fi
