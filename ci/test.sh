@@ -59,7 +59,13 @@ for run in "testing main chromium firefox webkit node" "testing worker chromium 
            "stable main chromium" "stable worker chromium" "stable jspi chromium"; do
   step "browser suite: $run"
   # shellcheck disable=SC2086
-  bash ci/browser-suite.sh $run || { status=1; failed+=("browser suite: $run"); }
+  mkdir -p target
+  if ! bash ci/browser-suite.sh $run 2>&1 | tee target/ci-run.out; then
+    status=1; failed+=("browser suite: $run")
+    # the failing cases and the runner's verdicts, for a reader who sees only the tail
+    while IFS= read -r line; do failed+=("  $line"); done < <(
+      grep -E '^test .*FAILED|browser-run: (TIMEOUT|FAIL|browser exited)' target/ci-run.out | head -n 20)
+  fi
 done
 
 step "catlib in the browser (C demo, demo page)"

@@ -56,7 +56,24 @@ EM_JS(int, crossio_engine, (void), {
 static _Atomic uint64_t crossio_beats;
 static _Atomic int crossio_heartbeat_started;
 
-EMSCRIPTEN_KEEPALIVE void crossio_heartbeat_beat(void) { atomic_fetch_add(&crossio_beats, 1); }
+/* The largest gap between two ticks since crossio_heartbeat_take_max_gap_us last read it, in
+ * microseconds. The ticks run on the main thread only, so the previous tick's time is plain. */
+static _Atomic uint64_t crossio_beat_max_gap_us;
+static double crossio_beat_last_ms;
+
+EMSCRIPTEN_KEEPALIVE void crossio_heartbeat_beat(void) {
+  double now = emscripten_get_now();
+  if (crossio_beat_last_ms > 0 && now > crossio_beat_last_ms) {
+    uint64_t gap = (uint64_t)((now - crossio_beat_last_ms) * 1000.0);
+    uint64_t seen = atomic_load(&crossio_beat_max_gap_us);
+    while (gap > seen && !atomic_compare_exchange_weak(&crossio_beat_max_gap_us, &seen, gap)) {
+    }
+  }
+  crossio_beat_last_ms = now;
+  atomic_fetch_add(&crossio_beats, 1);
+}
+
+uint64_t crossio_heartbeat_take_max_gap_us(void) { return atomic_exchange(&crossio_beat_max_gap_us, 0); }
 
 void crossio_heartbeat_start(int interval_ms) {
   if (atomic_exchange(&crossio_heartbeat_started, 1)) return;

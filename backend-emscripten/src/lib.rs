@@ -193,6 +193,13 @@ pub mod page {
         crate::sys::event_loop::heartbeat_count()
     }
 
+    /// The largest gap between two heartbeat ticks since the previous call (zero before two
+    /// ticks came); each call starts a new window. With a 10 ms heartbeat, a gap far above
+    /// 10 ms is a time the page's main thread did not answer.
+    pub fn heartbeat_max_gap() -> std::time::Duration {
+        std::time::Duration::from_micros(crate::sys::event_loop::heartbeat_take_max_gap_us())
+    }
+
     /// End the program with `code`, from any thread: the exit happens in a 0 ms timeout on
     /// the main thread, after pending output is flushed. Needs `-sEXIT_RUNTIME=1` at link time
     /// to shut the runtime down.

@@ -51,10 +51,17 @@ pub struct Env {
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
+    /// The largest gap between two heartbeat ticks since the previous call; each call starts a
+    /// new window (zero where there is no heartbeat).
+    pub heartbeat_max_gap: fn() -> Duration,
     /// Builds the backend under test twice, with zero async worker threads and with zero
     /// blocking threads, and returns both results (each must be `InvalidInput`). The runner
     /// names the backend's builder, so the cases need not.
     pub zero_pool_builds: fn() -> [crossio_core::Result<()>; 2],
+    /// The connection tag [`Env::ws`] adds to WebSocket URLs (`tag=T`) so that the test server
+    /// records how each connection ended; [`run_case`] sets a fresh one per case and then checks
+    /// those records (see [`expected_unclean_ws_ends`]). Empty: no tag is added.
+    pub ws_tag: String,
 }
 
 impl Env {
@@ -73,9 +80,15 @@ impl Env {
         format!("ws://127.0.0.1:{}{path}", self.fault_port)
     }
 
-    /// `ws://127.0.0.1:{ws_port}{path}`
+    /// `ws://127.0.0.1:{ws_port}{path}`, with `tag=`[`Env::ws_tag`] added to the query unless
+    /// the tag is empty or `path` carries a tag of its own.
     pub fn ws(&self, path: &str) -> String {
-        format!("ws://127.0.0.1:{}{path}", self.ws_port)
+        let url = format!("ws://127.0.0.1:{}{path}", self.ws_port);
+        if self.ws_tag.is_empty() || path.contains("tag=") {
+            return url;
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}tag={}", self.ws_tag)
     }
 }
 
@@ -269,14 +282,26 @@ pub fn compressed_text() -> String {
     "crossio compressed body\n".repeat(1366)
 }
 
-/// Run one case to completion with an overall deadline, catching panics.
+/// How many of a case's WebSocket connections (those opened through [`Env::ws`] with the
+/// case's tag) may end, as the test server sees them, without the client's close frame. Zero
+/// for every case but those whose purpose is to abort a connection.
+pub fn expected_unclean_ws_ends(case: &str) -> usize {
+    match case {
+        _ => 0,
+    }
+}
+
+/// Run one case to completion with an overall deadline, catching panics; then, if it passed,
+/// check from the test server's side that its WebSocket connections ended with the client's
+/// close frame (all but [`expected_unclean_ws_ends`] of them).
 pub async fn run_case<B: Backend>(
     case: &Case<B>,
     backend: B,
-    env: Env,
+    mut env: Env,
     deadline: Duration,
 ) -> CaseResult {
-    let fut = (case.run)(backend.clone(), env);
+    env.ws_tag = lifecycle_cases::tag(case.name);
+    let fut = (case.run)(backend.clone(), env.clone());
     let guarded = AssertUnwindSafe(fut).catch_unwind();
     match backend.timeout(deadline, guarded).await {
         Err(_) => Err(format!("did not finish within {deadline:?}")),
@@ -285,7 +310,9 @@ pub async fn run_case<B: Backend>(
             crossio_core::backend::panic_message(&*panic)
         )),
         Ok(Ok(r)) => r,
-    }
+    }?;
+    let expected = expected_unclean_ws_ends(case.name);
+    lifecycle_cases::check_ws_ends(&backend, &env, expected).await
 }
 
 /// Counts of a suite run.

@@ -53,6 +53,39 @@ pub(crate) async fn server_ends<B: Backend>(
     }
 }
 
+/// The run-wide check after every case: once every connection the server accepted with
+/// `e.ws_tag` is over (10 s at most), exactly `expected` of them ended without the client's close
+/// frame.
+pub(crate) async fn check_ws_ends<B: Backend>(b: &B, e: &Env, expected: usize) -> CaseResult {
+    let start = Instant::now();
+    loop {
+        let req = Request::get(&e.http(&format!("/ws-ends?tag={}", e.ws_tag)))
+            .build()
+            .ctx("building the /ws-ends request")?;
+        let text = b.send(req).await.ctx("GET /ws-ends")?.text().await;
+        let text = text.ctx("reading /ws-ends")?;
+        let ends: Vec<Value> =
+            serde_json::from_str(&text).map_err(|err| format!("/ws-ends: {err}: {text}"))?;
+        let open = ends.iter().filter(|x| x["done"] != true).count();
+        if open == 0 {
+            let unclean = ends.iter().filter(|x| x["close_code"].is_null()).count();
+            ensure!(
+                unclean == expected,
+                "server side: {unclean} of the case's {} WebSocket connection(s) ended without \
+                 the client's close frame (expected {expected}): {text}",
+                ends.len()
+            );
+            return Ok(());
+        }
+        ensure!(
+            start.elapsed() < DEADLINE,
+            "server side: {open} of the case's WebSocket connection(s) still open \
+             {DEADLINE:?} after it ended: {text}"
+        );
+        b.sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Expect the server saw the client's close frame with `code` (and `reason` unless `None`),
 /// sent in `order` (`client_first` or `server_first`).
 fn saw_close(end: &Value, code: u16, reason: Option<&str>, order: &str) -> CaseResult {

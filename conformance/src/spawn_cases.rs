@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crossio_core::{Backend, ErrorKind, Result};
+use crossio_core::{Backend, ConnectOptions, Connection, ErrorKind, Message, Request, Result};
+use futures_util::{SinkExt, StreamExt};
 
 use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
 use crate::{CaseResult, Env};
@@ -198,60 +199,121 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
     Ok(())
 }
 
-/// One 500 ms `block_on(sleep)` on the calling thread where the capabilities allow it there
+/// What one `block_on` of [`block_on_keeps_event_loop_responsive`] waits for; each takes at
+/// least 500 ms.
+#[derive(Debug, Clone, Copy)]
+enum Blocked {
+    /// `sleep(500 ms)`
+    Sleep,
+    /// A GET of `/delay/500`.
+    Fetch,
+    /// A WebSocket round trip through `/echo?delay_ms=500`.
+    WsRoundTrip,
+}
+
+/// The future a [`Blocked`] waits for.
+async fn blocked_work<B: Backend>(b: &B, e: &Env, what: Blocked) -> Result<()> {
+    match what {
+        Blocked::Sleep => b.sleep(Duration::from_millis(500)).await,
+        Blocked::Fetch => {
+            let resp = b.send(Request::get(&e.http("/delay/500")).build()?).await?;
+            resp.bytes().await?;
+        }
+        Blocked::WsRoundTrip => {
+            let mut c = b
+                .connect(&e.ws("/echo?delay_ms=500"), ConnectOptions::new())
+                .await?;
+            c.send(Message::text("ping")).await?;
+            let _echo = c.next().await;
+            c.close_with(1000, "done").await?;
+        }
+    }
+    Ok(())
+}
+
+/// One `block_on` of `what` on the calling thread where the capabilities allow it there
 /// (otherwise a `block_on` of a ready future, which must be refused): whether it was allowed,
-/// its result, how long it took and how many heartbeat ticks passed meanwhile.
-fn timed_block_on<B: Backend>(b: &B, heartbeat: fn() -> u64) -> (bool, Result<()>, Duration, u64) {
+/// its result, how long it took, how many heartbeat ticks passed meanwhile and the largest gap
+/// between two of them.
+struct TimedBlockOn {
+    allowed: bool,
+    result: Result<()>,
+    took: Duration,
+    beats: u64,
+    max_gap: Duration,
+}
+
+fn timed_block_on<B: Backend>(b: &B, e: &Env, what: Blocked) -> TimedBlockOn {
     let allowed = b.capabilities().block_on_allowed;
-    let before = heartbeat();
+    let before = (e.heartbeat)();
+    let _window_starts = (e.heartbeat_max_gap)();
     let start = Instant::now();
-    let r = if allowed {
-        b.block_on(b.sleep(Duration::from_millis(500)))
+    let result = if allowed {
+        b.block_on(blocked_work(b, e, what)).and_then(|r| r)
     } else {
         b.block_on(async {})
     };
-    (allowed, r, start.elapsed(), heartbeat() - before)
+    TimedBlockOn {
+        allowed,
+        result,
+        took: start.elapsed(),
+        beats: (e.heartbeat)() - before,
+        max_gap: (e.heartbeat_max_gap)(),
+    }
 }
 
-/// A 500 ms `block_on` leaves the page's event loop running. It blocks where the capabilities
-/// allow it: on the case's own thread if they allow it there (natively and on a worker it
-/// parks the thread; in the browser's jspi mode it suspends the main thread's wasm stack, which
-/// the suspension counter must show), else on a `spawn_blocking` thread. Where neither allows it
-/// (the browser's main-thread mode, where blocking jobs run on the main thread) `block_on` is
-/// refused with `Unsupported`.
+/// A `block_on` of a 500 ms sleep, of a fetch and of a WebSocket round trip (each ≥ 500 ms)
+/// leaves the page's event loop running. It blocks where the capabilities allow it: on the
+/// case's own thread if they allow it there (natively and on a worker it parks the thread; in
+/// the browser's jspi mode it suspends the main thread's wasm stack, which the suspension
+/// counter must show, and the largest gap between two 10 ms heartbeat ticks must stay ≤ 50 ms),
+/// else on a `spawn_blocking` thread. Where neither allows it (the browser's main-thread mode,
+/// where blocking jobs run on the main thread) `block_on` is refused with `Unsupported`.
 pub async fn block_on_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> CaseResult {
-    let heartbeat = e.heartbeat;
-    let suspensions_before = b.diagnostics().suspensions;
-    let (allowed, r, took, beats) = if b.capabilities().block_on_allowed {
-        timed_block_on(&b, heartbeat)
-    } else {
-        let b2 = b.clone();
-        let job = b.spawn_blocking(move || timed_block_on(&b2, heartbeat));
-        job.await.map_err(|e| e.to_string())?
-    };
-    if !allowed {
-        expect_kind(
-            r,
-            ErrorKind::Unsupported,
-            "block_on where the backend does not allow blocking",
-        )?;
-        return Ok(());
-    }
-    r.ctx("block_on(sleep(500 ms))")?;
-    ensure!(
-        took >= Duration::from_millis(500),
-        "block_on(sleep(500 ms)) returned after {took:?}"
-    );
-    ensure!(
-        beats >= 15,
-        "the heartbeat ticked {beats} times during a 500 ms block_on"
-    );
-    if b.capabilities().block_on_suspends {
-        let suspensions = b.diagnostics().suspensions - suspensions_before;
+    for what in [Blocked::Sleep, Blocked::Fetch, Blocked::WsRoundTrip] {
+        let suspensions_before = b.diagnostics().suspensions;
+        let t = if b.capabilities().block_on_allowed {
+            timed_block_on(&b, &e, what)
+        } else {
+            let (b2, e2) = (b.clone(), e.clone());
+            let job = b.spawn_blocking(move || timed_block_on(&b2, &e2, what));
+            job.await.map_err(|e| e.to_string())?
+        };
+        if !t.allowed {
+            expect_kind(
+                t.result,
+                ErrorKind::Unsupported,
+                "block_on where the backend does not allow blocking",
+            )?;
+            return Ok(());
+        }
+        let TimedBlockOn {
+            took,
+            beats,
+            max_gap,
+            ..
+        } = t;
+        t.result.ctx(&format!("block_on({what:?})"))?;
         ensure!(
-            suspensions >= 1,
-            "block_on(sleep(500 ms)) returned without suspending the stack"
+            took >= Duration::from_millis(500),
+            "block_on({what:?}) returned after {took:?}"
         );
+        ensure!(
+            beats >= 15,
+            "the heartbeat ticked {beats} times during a {took:?} block_on({what:?})"
+        );
+        if b.capabilities().block_on_suspends {
+            let suspensions = b.diagnostics().suspensions - suspensions_before;
+            ensure!(
+                suspensions >= 1,
+                "block_on({what:?}) returned without suspending the stack"
+            );
+            ensure!(
+                max_gap <= Duration::from_millis(50),
+                "the page's heartbeat stopped for {max_gap:?} during block_on({what:?}) on \
+                 the main thread (at most 50 ms allowed)"
+            );
+        }
     }
     Ok(())
 }

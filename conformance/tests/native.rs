@@ -13,7 +13,7 @@ use native::main;
 mod native {
     use std::sync::Once;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use crossio_conformance::{Env, cases, run_case, server::TestServer};
     use crossio_core::Spawner;
@@ -21,19 +21,30 @@ mod native {
     use libtest_mimic::{Arguments, Failed, Trial};
 
     static BEATS: AtomicU64 = AtomicU64::new(0);
+    /// The largest gap between two ticks since `heartbeat_max_gap` last read it, in µs.
+    static MAX_GAP_US: AtomicU64 = AtomicU64::new(0);
 
     /// The native heartbeat: a thread ticking every 10 ms.
     fn heartbeat() -> u64 {
         static START: Once = Once::new();
         START.call_once(|| {
             std::thread::spawn(|| {
+                let mut last = Instant::now();
                 loop {
                     std::thread::sleep(Duration::from_millis(10));
+                    let now = Instant::now();
+                    let gap = u64::try_from((now - last).as_micros()).unwrap_or(u64::MAX);
+                    MAX_GAP_US.fetch_max(gap, Ordering::Relaxed);
+                    last = now;
                     BEATS.fetch_add(1, Ordering::Relaxed);
                 }
             });
         });
         BEATS.load(Ordering::Relaxed)
+    }
+
+    fn heartbeat_max_gap() -> Duration {
+        Duration::from_micros(MAX_GAP_US.swap(0, Ordering::Relaxed))
     }
 
     /// `NativeBackend::builder()` with a zero-sized pool, for `bad_zero_pool_size_is_invalid_input`.
@@ -72,7 +83,9 @@ mod native {
             fault_port: server.fault_port,
             closed_port,
             heartbeat,
+            heartbeat_max_gap,
             zero_pool_builds,
+            ws_tag: String::new(),
         };
         let backend = NativeBackend::new().expect("start the native backend");
         let trials = cases::<NativeBackend>()

@@ -26,6 +26,7 @@ mod ffi {
         pub fn crossio_queue_microtask(cb: extern "C" fn(*mut c_void), arg: *mut c_void);
         pub fn crossio_heartbeat_start(interval_ms: c_int);
         pub fn crossio_heartbeat_count() -> u64;
+        pub fn crossio_heartbeat_take_max_gap_us() -> u64;
         pub fn crossio_exit_on_main(code: c_int);
     }
 }
@@ -128,6 +129,13 @@ pub fn heartbeat_start(interval_ms: u32) {
 pub fn heartbeat_count() -> u64 {
     // SAFETY: an atomic load in C.
     unsafe { ffi::crossio_heartbeat_count() }
+}
+
+/// The largest gap between two heartbeat ticks since the previous call, in microseconds
+/// (0 if fewer than two ticks came meanwhile); resets it.
+pub fn heartbeat_take_max_gap_us() -> u64 {
+    // SAFETY: an atomic exchange in C.
+    unsafe { ffi::crossio_heartbeat_take_max_gap_us() }
 }
 
 /// End the program with `code` from a 0 ms timeout on the main thread (exiting from a worker

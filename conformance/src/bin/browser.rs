@@ -81,6 +81,7 @@ mod runner {
             fault_port: a.fault_port,
             closed_port: a.closed_port,
             heartbeat: page::heartbeat,
+            heartbeat_max_gap: page::heartbeat_max_gap,
             zero_pool_builds: || {
                 [
                     EmscriptenBackend::builder()
@@ -93,6 +94,7 @@ mod runner {
                         .map(|_| ()),
                 ]
             },
+            ws_tag: String::new(),
         };
         match EmscriptenBackend::new() {
             Ok(b) => Some((env, b)),

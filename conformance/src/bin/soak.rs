@@ -102,6 +102,7 @@ fn main() {
         fault_port: server.fault_port,
         closed_port,
         heartbeat: no_heartbeat,
+        heartbeat_max_gap: || std::time::Duration::ZERO,
         zero_pool_builds: || {
             let builder = crossio_native::NativeBackend::builder;
             [
@@ -109,6 +110,7 @@ fn main() {
                 builder().max_blocking_threads(0).build().map(|_| ()),
             ]
         },
+        ws_tag: String::new(),
     };
     let backend = crossio_native::NativeBackend::new().expect("start the backend");
     let rss_before = rss();
