@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Every benchmark, in one command: builds and runs
 #   - the native bench (crossio vs raw tokio-tungstenite / reqwest / tokio, raw TCP reference),
-#   - the browser bench page in headless Chromium, main-thread and worker modes (crossio vs raw
-#     JS WebSocket / fetch(), pool vs pthread_create+join), on Emscripten testing (6.0.5),
-#   - the release size of a small echo vs the same echo in C (emcc), after wasm-opt,
+#   - the browser bench page in headless Chromium and Firefox, main-thread, worker and jspi modes
+#     (crossio vs raw JS WebSocket / fetch(), pool vs pthread_create+join; block_on of a ready
+#     future, a GET and a 32 B echo vs awaiting them, in worker and jspi modes), on Emscripten
+#     testing (6.0.5),
+#   - the release size of a small echo vs the same echo in C (emcc), after wasm-opt, and of its
+#     jspi build vs its main-thread build,
 # against one test server it starts (release build) and stops, then writes
 # target/bench/report.md and target/bench/ratios.svg. Reports, never asserts: a missed target
 # does not fail the script; a part that cannot run is reported and skipped.
@@ -59,14 +62,51 @@ step "build the browser bench page, worker mode (release, build-std)"
 CARGO_TARGET_DIR=$EM_WORKER RUSTC_BOOTSTRAP=1 cargo build "${EM[@]}" --config .cargo/worker.toml \
   --bin crossio-browser-bench
 
-QUERY="http=$HTTP_PORT&ws=$WS_PORT&browser=chromium"
-for mode in main worker; do
-  dir=$EM_MAIN; [ "$mode" = worker ] && dir=$EM_WORKER
-  step "browser bench in Chromium, $mode mode"
-  CROSSIO_LOG="$OUT/rows-browser-$mode.txt" bash ci/browser-run.sh chromium \
-    "$dir/wasm32-unknown-emscripten/release/crossio-browser-bench.js" 300 "$QUERY" \
-    || echo "browser bench ($mode) did not end with 0 failed; its rows so far are kept"
-  grep -E '^bench ' "$OUT/rows-browser-$mode.txt" || true
+# jspi mode, release: the bench page and the size echo, both through cargo rustc with the link
+# flags spelled out (as for main-thread mode), so they share one target dir.
+EM_JSPI=$ROOT/target/bench-em-jspi
+JSPI_LINK=(-C link-arg=-sJSPI -C link-arg=--pre-js=backend-emscripten/js/jspi-pre.js)
+step "build the browser bench page, jspi mode (release)"
+CARGO_TARGET_DIR=$EM_JSPI CARGO_ENCODED_RUSTFLAGS="" cargo rustc "${EM[@]}" --features crossio-emscripten/jspi \
+  --bin crossio-browser-bench -- "${JSPI_LINK[@]}" \
+  -C link-arg=--emrun -C link-arg=-sEXIT_RUNTIME=1 -C link-arg=-sALLOW_MEMORY_GROWTH=1
+step "build the size echo, jspi mode (release)"
+CARGO_TARGET_DIR=$EM_JSPI CARGO_ENCODED_RUSTFLAGS="" cargo rustc "${EM[@]}" --features crossio-emscripten/jspi \
+  --bin crossio-size-echo -- "${JSPI_LINK[@]}"
+
+for browser in chromium firefox; do
+  for mode in main worker jspi; do
+    case $mode in main) dir=$EM_MAIN ;; worker) dir=$EM_WORKER ;; jspi) dir=$EM_JSPI ;; esac
+    step "browser bench in $browser, $mode mode"
+    CROSSIO_LOG="$OUT/rows-browser-$browser-$mode.txt" bash ci/browser-run.sh "$browser" \
+      "$dir/wasm32-unknown-emscripten/release/crossio-browser-bench.js" 300 \
+      "http=$HTTP_PORT&ws=$WS_PORT&browser=$browser" \
+      || echo "browser bench ($browser, $mode) did not end with 0 failed; its rows so far are kept"
+    grep -E '^bench ' "$OUT/rows-browser-$browser-$mode.txt" || true
+  done
+  # block_on in jspi mode (the page's main thread, suspending) against worker mode (a parked
+  # worker thread): the two pages' medians, same run and server
+  python3 - "$OUT/rows-browser-$browser-jspi.txt" "$OUT/rows-browser-$browser-worker.txt" "$browser" \
+    > "$OUT/rows-browser-$browser-jspi-vs-worker.txt" <<'PY'
+import sys
+def rows(path):
+    out = {}
+    try:
+        for line in open(path, errors="replace"):
+            f = line[line.find("ROW|"):].rstrip("\n").split("|") if "ROW|" in line else []
+            if len(f) == 11 and f[1] == "compare":
+                out[f[3]] = float(f[5])
+    except OSError:
+        pass
+    return out
+jspi, worker, browser = rows(sys.argv[1]), rows(sys.argv[2]), sys.argv[3]
+for case, j in jspi.items():
+    w = worker.get(case)
+    if w:
+        print(f"ROW|compare|{browser} jspi vs worker|{case}|op/s|{j}|{w}|{j / w}|{j / w}|{j / w}|"
+              f"block_on medians of the jspi page (main thread, suspending) vs the worker page (parked worker thread)")
+PY
+  cat "$OUT/rows-browser-$browser-jspi-vs-worker.txt"
 done
 
 step "build the size echo with a size profile (opt-level=z, lto, codegen-units=1, panic=abort)"
@@ -95,6 +135,7 @@ emcc -O3 bench/csrc/echo.c -lwebsocket.js -o "$SIZE/c-O3-build/echo.js"
 emcc -Oz bench/csrc/echo.c -lwebsocket.js -o "$SIZE/c-Oz-build/echo.js"
 take rust-release "$EM_MAIN/wasm32-unknown-emscripten/release"
 take rust-sizeprof "$EM_SIZE/wasm32-unknown-emscripten/release"
+take rust-jspi "$EM_JSPI/wasm32-unknown-emscripten/release"
 take c-O3 "$SIZE/c-O3-build"
 take c-Oz "$SIZE/c-Oz-build"
 sz() { stat -c %s "$1"; }
@@ -115,6 +156,9 @@ size_row() {
 {
   size_row "release" rust-release c-O3 "cargo --release vs emcc -O3"
   size_row "size profile" rust-sizeprof c-Oz "opt-level=z, lto, codegen-units=1, panic=abort vs emcc -Oz"
+  jw=$(sz "$SIZE/rust-jspi/echo.wasm"); mw=$(sz "$SIZE/rust-release/echo.wasm")
+  r=$(python3 -c "print($jw/$mw)")
+  echo "ROW|compare|$SEC|echo, release: jspi build vs main-thread build, wasm only|bytes|$jw|$mw|$r|$r|$r|lower is better; both cargo --release + wasm-opt -Oz; jspi: --features crossio-emscripten/jspi, -sJSPI"
 } | tee "$OUT/rows-size.txt"
 
 step "report"

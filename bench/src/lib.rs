@@ -35,6 +35,10 @@ pub enum Kind {
     Size,
     /// A physical reference with no crossio side (no ratio, no target).
     Reference,
+    /// Two ways of doing the same thing with crossio, compared: a ratio reported without a
+    /// target, e.g. `block_on` of an operation against awaiting it (the note says which
+    /// direction is better where the unit does not).
+    Comparison,
 }
 
 impl Kind {
@@ -46,6 +50,7 @@ impl Kind {
             Kind::BrowserThroughput => "browser-tput",
             Kind::Size => "size",
             Kind::Reference => "reference",
+            Kind::Comparison => "compare",
         }
     }
 
@@ -57,6 +62,7 @@ impl Kind {
             Kind::BrowserThroughput,
             Kind::Size,
             Kind::Reference,
+            Kind::Comparison,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)
@@ -70,7 +76,7 @@ impl Kind {
             Kind::NativeOverhead => Some((1.1, false)),
             Kind::BrowserThroughput => Some((0.9, true)),
             Kind::Size => Some((2.0, false)),
-            Kind::Reference => None,
+            Kind::Reference | Kind::Comparison => None,
         }
     }
 }

@@ -4,13 +4,15 @@
 //! Opened as `page.html?localhost&http=P&ws=Q[&browser=NAME][&rounds=R]`. In the same page and
 //! against the same test server it measures crossio's Transport and Http against a raw JS
 //! WebSocket / `fetch()` loop (`crossio_emscripten::bench`), and in worker mode the pool
-//! (`spawn_blocking`, `spawn`) against `pthread_create` + `pthread_join`; interleaved rounds,
+//! (`spawn_blocking`, `spawn`) against `pthread_create` + `pthread_join`; where `block_on` is
+//! allowed (worker and jspi modes) it compares `block_on` of a ready future, of a GET and of a
+//! 32 B WebSocket echo against awaiting the same through the async API; interleaved rounds,
 //! medians. Prints a readable line and a `ROW|…` line per case, then `N passed, M failed`
 //! (cases completed / failed) and exits.
 
 #[cfg(target_os = "emscripten")]
 fn main() {
-    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, page};
+    use crossio_emscripten::{EmscriptenBackend, diagnostics, page};
 
     let mut opts = page_bench::Opts {
         http_port: 0,
@@ -28,7 +30,7 @@ fn main() {
             _ => {}
         }
     }
-    let mode = if WORKER_MODE { "worker" } else { "main-thread" };
+    let mode = diagnostics::mode();
     println!(
         "crossio-browser-bench: mode={mode}, {} interleaved rounds per case, medians",
         opts.rounds
@@ -60,9 +62,9 @@ mod page_bench {
     use std::time::Instant;
 
     use bytes::Bytes;
-    use crossio::{ConnectOptions, Http, Message, Request, Spawner, Transport};
+    use crossio::{ConnectOptions, Http, Introspect, Message, Request, Spawner, Transport};
     use crossio_bench::{Fig, Kind, Rounds, Row, interleave, size_name};
-    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, bench};
+    use crossio_emscripten::{EmscriptenBackend, WORKER_MODE, bench, diagnostics};
     use futures_util::{SinkExt, StreamExt};
 
     type Res<T> = Result<T, String>;
@@ -126,6 +128,13 @@ mod page_bench {
             let url = format!("{http}/bytes/{size}");
             let r = http_get(&b, &url, size, n, in_flight, o.rounds, &section, &name).await;
             tally(&name, r);
+        }
+        if b.capabilities().block_on_allowed {
+            for what in [BlockOn::Ready, BlockOn::Get, BlockOn::WsEcho] {
+                let name = what.name();
+                let r = block_on_vs_await(&b, what, &http, &ws_url, o.rounds, &section).await;
+                tally(name, r);
+            }
         }
         if WORKER_MODE {
             let name = "pool: spawn_blocking round trip";
@@ -288,6 +297,125 @@ mod page_bench {
             r?;
         }
         Ok(n as f64 / start.elapsed().as_secs_f64())
+    }
+
+    /// What one `block_on` of the block_on cases waits for.
+    #[derive(Clone, Copy)]
+    enum BlockOn {
+        /// A future that is ready at once: the cost of `block_on` itself.
+        Ready,
+        /// A GET of 1 KiB, body read.
+        Get,
+        /// A 32 B WebSocket echo on a connection opened beforehand.
+        WsEcho,
+    }
+
+    impl BlockOn {
+        fn name(self) -> &'static str {
+            match self {
+                BlockOn::Ready => "block_on: ready future",
+                BlockOn::Get => "block_on: GET 1 KiB",
+                BlockOn::WsEcho => "block_on: ws echo 32 B",
+            }
+        }
+
+        fn ops(self) -> usize {
+            match self {
+                BlockOn::Ready => 2000,
+                BlockOn::Get => 100,
+                BlockOn::WsEcho => 300,
+            }
+        }
+    }
+
+    /// One operation of `what`.
+    async fn one(
+        b: &EmscriptenBackend,
+        what: BlockOn,
+        url: &str,
+        ws: &mut Option<crossio_emscripten::EmscriptenConnection>,
+    ) -> Res<()> {
+        match what {
+            BlockOn::Ready => Ok(()),
+            BlockOn::Get => {
+                let req = Request::get(url).build().map_err(|e| e.to_string())?;
+                let resp = b.send(req).await.map_err(|e| format!("GET: {e}"))?;
+                let body = resp.bytes().await.map_err(|e| format!("body: {e}"))?;
+                (body.len() == 1024)
+                    .then_some(())
+                    .ok_or_else(|| format!("GET: {} bytes, expected 1024", body.len()))
+            }
+            BlockOn::WsEcho => {
+                let c = ws.as_mut().ok_or("no connection")?;
+                c.send(Message::Binary(Bytes::from_static(&[7u8; 32])))
+                    .await
+                    .map_err(|e| format!("send: {e}"))?;
+                match c.next().await {
+                    Some(Ok(Message::Binary(m))) if m.len() == 32 => Ok(()),
+                    other => Err(format!("echo: unexpected {other:?}")),
+                }
+            }
+        }
+    }
+
+    /// `n` sequential operations of `what`, each in its own `block_on` (`blocking`) or awaited;
+    /// operations per second.
+    async fn ops_per_sec(
+        b: &EmscriptenBackend,
+        what: BlockOn,
+        url: &str,
+        ws_url: &str,
+        blocking: bool,
+    ) -> Res<f64> {
+        let mut ws = match what {
+            BlockOn::WsEcho => Some(
+                b.connect(ws_url, ConnectOptions::new())
+                    .await
+                    .map_err(|e| format!("connect: {e}"))?,
+            ),
+            _ => None,
+        };
+        let n = what.ops();
+        let start = Instant::now();
+        for _ in 0..n {
+            if blocking {
+                b.block_on(one(b, what, url, &mut ws))
+                    .map_err(|e| format!("block_on: {e}"))??;
+            } else {
+                one(b, what, url, &mut ws).await?;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        if let Some(mut c) = ws {
+            let _ = c.close().await;
+        }
+        Ok(n as f64 / secs)
+    }
+
+    /// `block_on` of one operation at a time against awaiting it, in the same page.
+    async fn block_on_vs_await(
+        b: &EmscriptenBackend,
+        what: BlockOn,
+        http: &str,
+        ws_url: &str,
+        rounds: usize,
+        section: &str,
+    ) -> Res<Vec<Row>> {
+        let url = format!("{http}/bytes/1024");
+        let url = url.as_str();
+        let r = interleave(
+            rounds,
+            || ops_per_sec(b, what, url, ws_url, true),
+            || ops_per_sec(b, what, url, ws_url, false),
+        )
+        .await?;
+        let note = format!(
+            "{} sequential operations, each in its own block_on ({}); baseline: the same \
+             operations awaited through the async API in the same page",
+            what.ops(),
+            diagnostics::mode()
+        );
+        Ok(vec![r.row(Kind::Comparison, section, what.name(), "op/s", &note)])
     }
 
     /// Worker mode: `n` sequential pool round trips (`spawn_blocking` or `spawn` of an empty

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use crossio_bench::{Fig, Row};
+use crossio_bench::{Fig, Kind, Row};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,12 +45,16 @@ enum Verdict {
     Met,
     Missed,
     Reference,
+    Compared,
 }
 
 /// Verdict, and whether the per-round ratios straddle the target (noise could flip it).
 fn verdict(r: &Row) -> (Verdict, bool) {
     let Some((target, higher)) = r.kind.target() else {
-        return (Verdict::Reference, false);
+        return match r.kind {
+            Kind::Comparison => (Verdict::Compared, false),
+            _ => (Verdict::Reference, false),
+        };
     };
     let ratio = r.ratio;
     let met = if higher {
@@ -61,6 +65,15 @@ fn verdict(r: &Row) -> (Verdict, bool) {
     let (lo, hi) = r.ratio_range;
     let straddles = lo.is_finite() && hi.is_finite() && lo < target && target < hi;
     (if met { Verdict::Met } else { Verdict::Missed }, straddles)
+}
+
+/// The per-round ratio range as ` (lo–hi)`, or nothing where there is none.
+fn range(r: &Row) -> String {
+    if r.ratio_range.0.is_finite() && r.ratio_range.0 != r.ratio_range.1 {
+        format!(" ({:.2}–{:.2})", r.ratio_range.0, r.ratio_range.1)
+    } else {
+        String::new()
+    }
 }
 
 fn name(r: &Row) -> String {
@@ -99,13 +112,20 @@ fn markdown(meta: &str, rows: &[Row]) -> String {
                     Fig(r.baseline)
                 );
             }
+            Verdict::Compared => {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} {unit} | {} {unit} | {:.3}{} | — (compared) | — |",
+                    name(r),
+                    Fig(r.crossio),
+                    Fig(r.baseline),
+                    r.ratio,
+                    range(r)
+                );
+            }
             _ => {
                 let (target, higher) = r.kind.target().unwrap_or((f64::NAN, true));
-                let range = if r.ratio_range.0.is_finite() && r.ratio_range.0 != r.ratio_range.1 {
-                    format!(" ({:.2}–{:.2})", r.ratio_range.0, r.ratio_range.1)
-                } else {
-                    String::new()
-                };
+                let range = range(r);
                 let word = match v {
                     Verdict::Met => {
                         met += 1;
