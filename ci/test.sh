@@ -71,8 +71,9 @@ done
 step "catlib in the browser (C demo, demo page)"
 bash ci/catlib.sh || { status=1; failed+=("catlib"); }
 
-step "catlib's C demo in Node.js (worker build, as above)"
-bash ci/catlib.sh testing/worker/node || { status=1; failed+=("catlib testing/worker/node"); }
+step "catlib's C demo in WebKit and Node.js (worker build, as above)"
+bash ci/catlib.sh testing/worker/webkit testing/worker/node \
+  || { status=1; failed+=("catlib testing/worker/{webkit,node}"); }
 
 step "load and soak (short form; the full run is ci/soak.sh)"
 bash ci/soak.sh --short || { status=1; failed+=("soak --short"); }
