@@ -340,6 +340,7 @@ pub mod demo {
             can_block: c_int,
             where_: *const c_char,
             heartbeat: Option<extern "C" fn() -> u64>,
+            max_gap_us: Option<extern "C" fn() -> u64>,
             finished: Option<extern "C" fn(failed: c_int)>,
             pause: Option<extern "C" fn(ms: c_int)>,
         ) -> c_int;
@@ -355,13 +356,15 @@ pub mod demo {
     /// Run `c/demo.c` with `args` (argv[0] first). `can_block`: the blocking checks run (a
     /// worker, or the main thread in the jspi build), `where_` naming that context in the
     /// heartbeat checks; otherwise the async checks end by calling `finished` and this returns
-    /// -1. `pause(ms)` waits while the async checks run (`None`: the C library's nanosleep).
-    /// Returns the number of failed checks.
+    /// -1. `heartbeat` counts the page's heartbeat ticks, `max_gap_us` gives the largest gap
+    /// between two of them since its previous call. `pause(ms)` waits while the async checks
+    /// run (`None`: the C library's nanosleep). Returns the number of failed checks.
     pub fn run_c_demo(
         args: &[String],
         can_block: bool,
         where_: &str,
         heartbeat: extern "C" fn() -> u64,
+        max_gap_us: extern "C" fn() -> u64,
         finished: extern "C" fn(failed: c_int),
         pause: Option<extern "C" fn(ms: c_int)>,
     ) -> i32 {
@@ -381,6 +384,7 @@ pub mod demo {
                 c_int::from(can_block),
                 where_.as_ptr(),
                 Some(heartbeat),
+                Some(max_gap_us),
                 Some(finished),
                 pause,
             )

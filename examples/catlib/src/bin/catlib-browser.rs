@@ -19,6 +19,9 @@ fn main() {
     extern "C" fn heartbeat() -> u64 {
         page::heartbeat()
     }
+    extern "C" fn max_gap_us() -> u64 {
+        u64::try_from(page::heartbeat_max_gap().as_micros()).unwrap_or(u64::MAX)
+    }
     extern "C" fn finished(failed: c_int) {
         page::exit(if failed == 0 { 0 } else { 1 });
     }
@@ -71,7 +74,9 @@ fn main() {
     } else {
         ("worker", None)
     };
-    catlib::ffi::demo::run_c_demo(&args, can_block, where_, heartbeat, finished, pause_fn);
+    catlib::ffi::demo::run_c_demo(
+        &args, can_block, where_, heartbeat, max_gap_us, finished, pause_fn,
+    );
     if WORKER_MODE || can_block {
         // `finished` asked the main thread to exit; returning would exit(0) first. The worker
         // parks; the jspi build keeps `main` suspended until that exit.
