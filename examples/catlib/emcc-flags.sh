@@ -40,10 +40,14 @@ case "$MODE" in
     libs+=(-sJSPI "--pre-js=$ROOT/backend-emscripten/js/jspi-pre.js") ;;
 esac
 # --page-libs jspi: a module without a C main whose blocking functions page JS calls through
-# js/catlib-jspi.js. They become promising exports (each call returns a Promise and may
+# js/catlib-jspi.js. --no-entry: there is no main (without it a debug link asks for main and
+# pulls crossio's PROXY_TO_PTHREAD entry shim out of libcatlib.a: "undefined symbol: main").
+# The blocking functions become promising exports (each call returns a Promise and may
 # suspend); the wrapper also needs catlib_init/last_error, malloc/free and the runtime's string
-# and heap helpers; page JS passes buffers of any size, so memory may grow.
-page_libs=("${libs[@]}"
+# and heap helpers; page JS passes buffers of any size, so memory may grow. (The commas are
+# emcc's list syntax.)
+# shellcheck disable=SC2054
+page_libs=("${libs[@]}" --no-entry
   -sJSPI_EXPORTS=catlib_fetch_text,catlib_ws_roundtrip,catlib_hash_blocking
   -sEXPORTED_FUNCTIONS=_catlib_init,_catlib_shutdown,_catlib_last_error,_catlib_fetch_text,_catlib_ws_roundtrip,_catlib_hash_blocking,_malloc,_free
   -sEXPORTED_RUNTIME_METHODS=stringToNewUTF8,UTF8ToString,HEAPU8,HEAPU32

@@ -5,15 +5,22 @@
 // and page JS gets a Promise of the result. This file wraps those exports.
 //
 // Link. Build libcatlib.a in jspi mode and link it with the page flags of emcc-flags.sh (no C
-// file of your own is needed; page JS calls the exports):
+// file of your own is needed; page JS calls the exports). Release, as a page should ship:
+// Chromium compiles wasm functions on their first call, on the page's main thread, and the
+// debug build's first call into catlib holds the page for about 50 ms (release: 25-35 ms).
 //
-//   cargo build --target wasm32-unknown-emscripten -p catlib --lib \
+//   cargo build --release --target wasm32-unknown-emscripten -p catlib --lib \
 //     --config .cargo/jspi.toml --features crossio-emscripten/jspi
+//   export CATLIB_LIBDIR=$PWD/target/wasm32-unknown-emscripten/release
 //   emcc $(bash examples/catlib/emcc-flags.sh --page-libs jspi) -o catlib-page-jspi.js
+//
+// (CATLIB_LIBDIR: where cargo left libcatlib.a; `bash ci/catlib.sh --site jspi` does all this
+// for the demo page.)
 //
 // `--page-libs jspi` is `--libs jspi` (libcatlib.a -fwasm-exceptions -lwebsocket.js -sJSPI
 // --pre-js=backend-emscripten/js/jspi-pre.js) followed by
 //
+//   --no-entry
 //   -sJSPI_EXPORTS=catlib_fetch_text,catlib_ws_roundtrip,catlib_hash_blocking
 //   -sEXPORTED_FUNCTIONS=_catlib_init,_catlib_shutdown,_catlib_last_error,_catlib_fetch_text,_catlib_ws_roundtrip,_catlib_hash_blocking,_malloc,_free
 //   -sEXPORTED_RUNTIME_METHODS=stringToNewUTF8,UTF8ToString,HEAPU8,HEAPU32
