@@ -97,8 +97,9 @@ link_c_app() {
 
 # libcatlib.a of the jspi page module: a release build (Emscripten testing), in
 # target/em-testing-jspi/wasm32-unknown-emscripten/release. Release, because Chromium compiles
-# wasm functions on their first call, on the main thread: with the debug build the first call
-# into catlib held the page's counter for 46-60 ms, with release 24-34 ms (limit: 50).
+# wasm functions on their first call, on the main thread: the first fetch into catlib held the
+# page's counter 46-60 ms with the debug build, 24-56 ms with release (56 on a loaded machine;
+# later calls 14-20 ms; limit 50). The page also makes one call of each kind at load.
 PAGE_LIBDIR="$ROOT/target/em-testing-jspi/wasm32-unknown-emscripten/release"
 build_page_lib() {
   local start=$SECONDS

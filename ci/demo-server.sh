@@ -4,9 +4,10 @@
 # on 127.0.0.1, prints the URL to open, and serves until Ctrl-C, then stops both servers.
 #   bash ci/demo-server.sh          # worker build: catlib's C code blocks on a Web Worker
 #   bash ci/demo-server.sh jspi     # jspi build: page JS awaits catlib on the main thread
-# DEMO_PORT=N sets the web server's port (default 8765; 0 picks a free one). Needs what
-# ci/catlib.sh needs (Emscripten testing, node); the jspi page needs a browser with JSPI
-# (Chromium, Firefox), elsewhere its blocking calls answer CATLIB_ERR_WOULD_BLOCK.
+# DEMO_PORT=N sets the web server's port (default 8765; 0 picks a free one). Installs
+# Emscripten testing if missing (ci/install-emscripten.sh; a no-op once done) and needs node on
+# PATH. The jspi page needs a browser with JSPI (Chromium, Firefox); elsewhere its blocking
+# calls answer CATLIB_ERR_WOULD_BLOCK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-worker}
@@ -30,6 +31,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "stopping"; exit 0' INT TERM
 
+command -v node >/dev/null || { say "node is not on PATH (the web server is examples/demo-page/serve.cjs)"; exit 1; }
+bash ci/install-emscripten.sh testing > "$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; say "installing Emscripten failed"; exit 1; }
 say "building the $MODE page (ci/catlib.sh --site $MODE)"
 bash ci/catlib.sh --site "$MODE" | tee "$WORK/site.log"
 SITE=$(sed -n 's/^site: //p' "$WORK/site.log" | tail -n1)

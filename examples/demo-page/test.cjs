@@ -10,8 +10,10 @@
 // its ticks' timestamps, kept by the page, show at least MIN_RATE ticks per second and no gap
 // over MAX_GAP_MS between two ticks from the call's start line to its result line, and samples
 // taken from here every 100 ms (each needs the page's main thread) never stall. In jspi mode
-// also: two fetch clicks in a row both succeed (the wrapper queues the second), and a raw
-// unqueued call made while one is suspended is refused at once with CATLIB_ERR_WOULD_BLOCK.
+// also: the page's warm-up at load succeeds (the counter keeps moving, gaps up to
+// WARM_UP_MAX_GAP_MS), two fetch clicks in a row both succeed (the wrapper queues the second),
+// and a raw unqueued call made while one is suspended is refused at once with
+// CATLIB_ERR_WOULD_BLOCK.
 // Saves a screenshot and ends with a line "N passed, N failed"; exit status 0 iff nothing
 // failed. `bash ci/catlib.sh demo-page demo-page-jspi` runs it.
 'use strict';
@@ -31,6 +33,8 @@ if (!SITE || !HTTP_PORT || !WS_PORT || !SHOT || !['worker', 'jspi'].includes(MOD
 // largest gap allowed between two of its ticks.
 const MIN_RATE = 40;
 const MAX_GAP_MS = 50;
+// The same for the jspi page's warm-up at load (first calls compile code on the main thread).
+const WARM_UP_MAX_GAP_MS = 150;
 // How the page's start line of a blocking call says where it blocks.
 const BLOCKING = MODE === 'jspi' ? 'is suspending the main thread' : 'is blocking the worker';
 // FNV-1a 64 of the page's 64 KiB (byte i = i * 7 mod 256) repeated 2000 times, computed
@@ -120,6 +124,20 @@ async function clickAndWatch(page, what, button, okRe, minMs) {
   return done;
 }
 
+// jspi: the page's warm-up at load (one call of each kind, so that Chromium's lazy compilation
+// of their wasm code happens before the first click) succeeds, and the counter keeps moving
+// during it, with a looser gap limit: first calls hold the main thread longer.
+async function checkWarmUp(page) {
+  const lines = await pageLog(page);
+  const start = lines.find((l) => /^warm-up: one call/.test(l.text));
+  const done = lines.find((l) => /^warm-up: (done|error)/.test(l.text));
+  check('warm_up_done', !!start && !!done && /^warm-up: done in \d+ ms$/.test(done.text), done ? done.text : 'no warm-up lines');
+  if (!start || !done) return;
+  const s = await tickStats(page, start.t, done.t);
+  check('counter_kept_moving_during_warm_up', s.maxGap <= WARM_UP_MAX_GAP_MS,
+    `${s.ticks} ticks in ${Math.round(done.t - start.t)} ms; largest gap ${s.maxGap.toFixed(1)} ms (max ${WARM_UP_MAX_GAP_MS}) from ${s.at.toFixed(0)} ms`);
+}
+
 // jspi: two fetch clicks in a row; the wrapper queues the second, so both succeed.
 async function fetchTwice(page) {
   const before = (await pageLog(page)).length;
@@ -191,6 +209,7 @@ async function unqueuedRefusal(page) {
     check('page_has_cross_origin_isolation', await page.evaluate(() => self.crossOriginIsolated), '');
     const ready = await waitForLine(page, /^ready:/, 90000);
     check('catlib_ready', !!ready, ready ? ready.text : 'no "ready:" line within 90 s');
+    if (ready && MODE === 'jspi') await checkWarmUp(page);
     if (ready) {
       await clickAndWatch(page, 'fetch', '#fetch', /^fetch: ok in \d+ ms: delayed$/, 900);
       await clickAndWatch(page, 'ws', '#ws', /^ws: ok in \d+ ms: hello from the page$/, 400);

@@ -6,8 +6,10 @@
 //
 // Link. Build libcatlib.a in jspi mode and link it with the page flags of emcc-flags.sh (no C
 // file of your own is needed; page JS calls the exports). Release, as a page should ship:
-// Chromium compiles wasm functions on their first call, on the page's main thread, and the
-// debug build's first call into catlib holds the page for about 50 ms (release: 25-35 ms).
+// Chromium compiles wasm functions on their first call, on the page's main thread, so a first
+// call holds the page longer than the next ones (the demo page's first fetch: 46-60 ms in a
+// debug build, 24-56 ms in release, later ones 14-20 ms); the demo page makes one call of each
+// kind at load for this.
 //
 //   cargo build --release --target wasm32-unknown-emscripten -p catlib --lib \
 //     --config .cargo/jspi.toml --features crossio-emscripten/jspi
