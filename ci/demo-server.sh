@@ -27,9 +27,10 @@ cleanup() {
   fi
   stop_testserver
   rm -rf "$WORK"
+  say "stopped"
 }
 trap cleanup EXIT
-trap 'say "stopping"; exit 0' INT TERM
+trap 'exit 0' INT TERM
 
 command -v node >/dev/null || { say "node is not on PATH (the web server is examples/demo-page/serve.cjs)"; exit 1; }
 bash ci/install-emscripten.sh testing > "$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; say "installing Emscripten failed"; exit 1; }
@@ -52,4 +53,3 @@ say "test server: $TESTSERVER_JSON"
 say "open ${WEB_URL}index.html?mode=$MODE&http=$TESTSERVER_HTTP_PORT&ws=$TESTSERVER_WS_PORT"
 say "serving until Ctrl-C"
 wait "$WEB_PID" || true
-say "the web server ended"
