@@ -5,24 +5,36 @@
 #   bash ci/catlib.sh                    # every run below
 #   bash ci/catlib.sh testing/worker/chromium demo-page   # a subset
 #   bash ci/catlib.sh emcc/jspi/chromium cmake/worker/firefox
+#   bash ci/catlib.sh --site worker|jspi # only build the demo page's site (ci/demo-server.sh);
+#                                        # its last line is "site: DIR"
 # Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun), KIND/MODE/BROWSER (c/app.c linked by plain
-# emcc or CMake, KIND emcc|cmake, MODE main|worker|jspi) and demo-page (testing flavor, worker build,
-# Chromium; screenshot in target/demo-page.png). Needs what ci/test.sh installs (Emscripten
-# testing + stable, Chromium, Firefox ESR) and node/npm; Playwright-core is installed from npm
-# into target/catlib-node/ (no browser download). Builds go to target/em-FLAVOR-MODE/, the
-# target directories of ci/build-browser.sh (the conformance runner's), whose dependencies they
-# share; each build also leaves libcatlib.a there for the C programs.
+# emcc or CMake, KIND emcc|cmake, MODE main|worker|jspi), demo-page (examples/demo-page in
+# Chromium, worker build; screenshot in target/demo-page.png) and demo-page-jspi (the same
+# page in jspi mode: libcatlib.a, release, linked by emcc with `emcc-flags.sh --page-libs
+# jspi`, called from page JS through examples/catlib/js/catlib-jspi.js;
+# target/demo-page-jspi.png). Needs
+# what ci/test.sh installs (Emscripten testing + stable, Chromium, Firefox ESR) and node/npm;
+# Playwright-core is installed from npm into target/catlib-node/ (no browser download). Builds
+# go to target/em-FLAVOR-MODE/, the target directories of ci/build-browser.sh (the conformance
+# runner's), whose dependencies they share; each build also leaves libcatlib.a there for the C
+# programs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 say() { echo "catlib[$(date +%T)]: $*"; }
 T0=$SECONDS
 
+SITE_ONLY=""
+if [ "${1:-}" = --site ]; then
+  SITE_ONLY=${2:-}
+  case "$SITE_ONLY" in worker|jspi) ;; *) echo "usage: $0 --site worker|jspi" >&2; exit 2 ;; esac
+  set --
+fi
 RUNS=("$@")
 if [ ${#RUNS[@]} -eq 0 ]; then
   RUNS=(testing/worker/chromium testing/worker/firefox testing/main/chromium testing/main/firefox
         testing/jspi/chromium testing/jspi/firefox stable/worker/chromium stable/main/chromium
-        demo-page)
+        demo-page demo-page-jspi)
   for kind in emcc cmake; do
     for mode in main worker jspi; do RUNS+=("$kind/$mode/chromium" "$kind/$mode/firefox"); done
   done
@@ -47,7 +59,7 @@ build() {
     export CARGO_TARGET_DIR="$ROOT/target/em-$flavor-$mode"
     [ "$mode" = worker ] && export RUSTC_BOOTSTRAP=1
     cargo "${args[@]}"
-  )
+  ) || { say "build ($flavor, $mode): cargo failed"; return 1; }
   say "build ($flavor, $mode): done in $((SECONDS - start))s"
   BUILT[$flavor/$mode]=1
 }
@@ -59,7 +71,7 @@ build() {
 declare -A LINKED=()
 link_c_app() {
   local kind=$1 mode=$2 out="$ROOT/target/catlib-c/$1-$2"
-  build testing "$mode"
+  build testing "$mode" || return 1
   if [ "$kind" = emcc ]; then APP_JS="$out/app.js"; else APP_JS="$out/catlib-app.js"; fi
   [ -n "${LINKED[$kind/$mode]:-}" ] && return 0
   say "link c/app.c ($kind, $mode)"
@@ -82,6 +94,66 @@ link_c_app() {
   [ -f "$APP_JS" ] || { say "link ($kind, $mode) failed"; return 1; }
   LINKED[$kind/$mode]=1
 }
+
+# libcatlib.a of the jspi page module: a release build (Emscripten testing), in
+# target/em-testing-jspi/wasm32-unknown-emscripten/release. Release, because Chromium compiles
+# wasm functions on their first call, on the main thread: the first fetch into catlib held the
+# page's counter 46-60 ms with the debug build, 24-56 ms with release (56 on a loaded machine;
+# later calls 14-20 ms; limit 50). The page also makes one call of each kind at load.
+PAGE_LIBDIR="$ROOT/target/em-testing-jspi/wasm32-unknown-emscripten/release"
+build_page_lib() {
+  local start=$SECONDS
+  say "build (testing, jspi, release): libcatlib.a for the jspi page"
+  (
+    # shellcheck disable=SC1090
+    source "$(bash ci/em-env.sh testing)"
+    CARGO_TARGET_DIR="$ROOT/target/em-testing-jspi" cargo build --release \
+      --target wasm32-unknown-emscripten -p catlib --lib \
+      --config .cargo/jspi.toml --features crossio-emscripten/jspi
+  ) || { say "build (testing, jspi, release): cargo failed"; return 1; }
+  say "build (testing, jspi, release): done in $((SECONDS - start))s"
+}
+
+# The demo page's site for MODE (worker|jspi): index.html and the build it loads, in
+# target/catlib-demo-page (worker) or target/catlib-demo-page-jspi; sets SITE.
+stage_demo_site() {
+  local mode=$1 f
+  if [ "$mode" = worker ]; then
+    SITE="$ROOT/target/catlib-demo-page"
+    build testing worker || return 1
+  else
+    SITE="$ROOT/target/catlib-demo-page-jspi"
+    build_page_lib || return 1
+  fi
+  rm -rf "$SITE"; mkdir -p "$SITE"
+  cp examples/demo-page/index.html "$SITE/"
+  if [ "$mode" = worker ]; then
+    # cargo names the .js after the binary and the .wasm (and 3.1.69's .worker.js) after the crate
+    for f in catlib-demo-page.js catlib_demo_page.wasm catlib_demo_page.worker.js; do
+      if [ -f "$BUILT_DIR/$f" ]; then cp "$BUILT_DIR/$f" "$SITE/"; fi
+    done
+    f="$SITE/catlib-demo-page.js"
+  else
+    # no C file: libcatlib.a alone, its blocking functions exported for page JS
+    cp examples/catlib/js/catlib-jspi.js "$SITE/"
+    say "link the jspi page module: emcc \$(emcc-flags.sh --page-libs jspi)"
+    (
+      # shellcheck disable=SC1090
+      source "$(bash ci/em-env.sh testing)"
+      # shellcheck disable=SC2046
+      emcc $(CATLIB_LIBDIR="$PAGE_LIBDIR" bash examples/catlib/emcc-flags.sh --page-libs jspi) \
+        -o "$SITE/catlib-page-jspi.js"
+    ) 2>&1 | grep -v 'JSPI (ASYNCIFY=2) is still experimental' || true
+    f="$SITE/catlib-page-jspi.js"
+  fi
+  [ -f "$f" ] || { say "demo site ($mode): $f was not built"; return 1; }
+}
+
+if [ -n "$SITE_ONLY" ]; then
+  stage_demo_site "$SITE_ONLY" || exit 1
+  echo "site: $SITE"
+  exit 0
+fi
 
 # The test server (native), through ci/testserver.sh as ci/browser-suite.sh runs it.
 NATIVE_TARGET=${CATLIB_NATIVE_TARGET_DIR:-$ROOT/target}
@@ -115,33 +187,41 @@ browser_run() {
   fi
 }
 
-for run in "${RUNS[@]}"; do
-  if [ "$run" = demo-page ]; then
-    build testing worker
-    SITE="$ROOT/target/catlib-demo-page"
-    rm -rf "$SITE"; mkdir -p "$SITE"
-    cp examples/demo-page/index.html "$SITE/"
-    # cargo names the .js after the binary and the .wasm (and 3.1.69's .worker.js) after the crate
-    for f in catlib-demo-page.js catlib_demo_page.wasm catlib_demo_page.worker.js; do
-      if [ -f "$BUILT_DIR/$f" ]; then cp "$BUILT_DIR/$f" "$SITE/"; fi
-    done
-    NODE_DIR="$ROOT/target/catlib-node"
-    if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
-      say "installing playwright-core from npm into $NODE_DIR (no browser download)"
-      mkdir -p "$NODE_DIR"
-      [ -f "$NODE_DIR/package.json" ] || echo '{"name":"catlib-demo-page-driver","private":true}' > "$NODE_DIR/package.json"
-      (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error playwright-core@1)
-    fi
-    say "demo-page: Playwright-core + /usr/bin/chromium"
-    LOG=target/browser-logs/catlib-demo-page.log
-    if NODE_PATH="$NODE_DIR/node_modules" timeout 300 node examples/demo-page/test.cjs \
-        "$SITE" "$HTTP_PORT" "$WS_PORT" "$ROOT/target/demo-page.png" 2>&1 | tee "$LOG"; then
-      SUMMARY+=("demo-page chromium: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
-    else
-      SUMMARY+=("demo-page chromium: FAILED (log: $LOG)"); status=1
-    fi
-    continue
+# Playwright-core from npm into target/catlib-node (once; it drives the system's Chromium).
+NODE_DIR="$ROOT/target/catlib-node"
+need_playwright() {
+  if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
+    say "installing playwright-core from npm into $NODE_DIR (no browser download)"
+    mkdir -p "$NODE_DIR"
+    [ -f "$NODE_DIR/package.json" ] || echo '{"name":"catlib-demo-page-driver","private":true}' > "$NODE_DIR/package.json"
+    (cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error playwright-core@1)
   fi
+}
+
+# The demo page in MODE (worker: run demo-page; jspi: run demo-page-jspi), clicked through by
+# examples/demo-page/test.cjs in headless Chromium; screenshot target/RUN.png.
+run_demo_page() {
+  local mode=$1 run=demo-page
+  [ "$mode" = jspi ] && run=demo-page-jspi
+  LOG=target/browser-logs/catlib-$run.log
+  if ! stage_demo_site "$mode"; then
+    SUMMARY+=("$run chromium: FAILED (build)"); status=1; return 0
+  fi
+  need_playwright
+  say "$run: Playwright-core + /usr/bin/chromium"
+  if NODE_PATH="$NODE_DIR/node_modules" timeout 300 node examples/demo-page/test.cjs \
+      "$SITE" "$HTTP_PORT" "$WS_PORT" "$ROOT/target/$run.png" "$mode" 2>&1 | tee "$LOG"; then
+    SUMMARY+=("$run chromium: $(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -n1)")
+  else
+    SUMMARY+=("$run chromium: FAILED (log: $LOG)"); status=1
+  fi
+}
+
+for run in "${RUNS[@]}"; do
+  case "$run" in
+    demo-page) run_demo_page worker; continue ;;
+    demo-page-jspi) run_demo_page jspi; continue ;;
+  esac
   IFS=/ read -r flavor mode browser <<< "$run"
   if [ "$flavor" = emcc ] || [ "$flavor" = cmake ]; then
     LOG="$ROOT/target/browser-logs/catlib-c-$flavor-$mode-$browser.log"
@@ -155,7 +235,7 @@ for run in "${RUNS[@]}"; do
   fi
   case "$flavor/$mode/$browser" in
     testing/main/*|testing/worker/*|testing/jspi/*|stable/main/*|stable/worker/*) ;;
-    *) say "unknown run '$run' (FLAVOR/MODE/BROWSER or demo-page)"; exit 2 ;;
+    *) say "unknown run '$run' (FLAVOR/MODE/BROWSER, demo-page or demo-page-jspi)"; exit 2 ;;
   esac
   build "$flavor" "$mode"
   LOG="$ROOT/target/browser-logs/catlib-$flavor-$mode-$browser.log"

@@ -4,6 +4,8 @@
 # examples/catlib/c/CMakeLists.txt and ci/catlib.sh read them from here).
 #   bash examples/catlib/emcc-flags.sh --cflags MODE   # compile flags
 #   bash examples/catlib/emcc-flags.sh --libs MODE     # link flags, libcatlib.a included
+#   bash examples/catlib/emcc-flags.sh --page-libs jspi  # link flags of a module page JS drives
+#                                                         # through js/catlib-jspi.js (no main)
 # MODE: main (main-thread: the async API), worker (-sPROXY_TO_PTHREAD: the blocking API on a
 # Web Worker), jspi (-sJSPI: the blocking API on the page's main thread, suspending).
 # libcatlib.a comes from `cargo build --target wasm32-unknown-emscripten -p catlib --lib` built
@@ -14,7 +16,7 @@ WHAT=${1:-}; MODE=${2:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 case "$MODE" in main|worker|jspi) ;; *)
-  echo "usage: $0 --cflags|--libs main|worker|jspi" >&2; exit 2 ;;
+  echo "usage: $0 --cflags|--libs main|worker|jspi, or --page-libs jspi" >&2; exit 2 ;;
 esac
 LIBDIR=${CATLIB_LIBDIR:-$ROOT/target/em-testing-$MODE/wasm32-unknown-emscripten/debug}
 
@@ -33,13 +35,28 @@ case "$MODE" in
   jspi)
     # main() becomes a promising export and crossio's wait a suspending import; the pre-js
     # lets the module load in a browser without JSPI (WebKit), where blocking calls then
-    # answer CATLIB_ERR_WOULD_BLOCK. Page JS that calls a blocking function adds
-    # -sJSPI_EXPORTS=catlib_fetch_text,... and gets a Promise (a queueing page wrapper is not
-    # written yet).
+    # answer CATLIB_ERR_WOULD_BLOCK. For page JS calling the blocking functions as Promises:
+    # --page-libs jspi (below).
     libs+=(-sJSPI "--pre-js=$ROOT/backend-emscripten/js/jspi-pre.js") ;;
 esac
+# --page-libs jspi: a module without a C main whose blocking functions page JS calls through
+# js/catlib-jspi.js. --no-entry: there is no main (without it a debug link asks for main and
+# pulls crossio's PROXY_TO_PTHREAD entry shim out of libcatlib.a: "undefined symbol: main").
+# The blocking functions become promising exports (each call returns a Promise and may
+# suspend); the wrapper also needs catlib_init/last_error, malloc/free and the runtime's string
+# and heap helpers; page JS passes buffers of any size, so memory may grow. (The commas are
+# emcc's list syntax.)
+# shellcheck disable=SC2054
+page_libs=("${libs[@]}" --no-entry
+  -sJSPI_EXPORTS=catlib_fetch_text,catlib_ws_roundtrip,catlib_hash_blocking
+  -sEXPORTED_FUNCTIONS=_catlib_init,_catlib_shutdown,_catlib_last_error,_catlib_fetch_text,_catlib_ws_roundtrip,_catlib_hash_blocking,_malloc,_free
+  -sEXPORTED_RUNTIME_METHODS=stringToNewUTF8,UTF8ToString,HEAPU8,HEAPU32
+  -sALLOW_MEMORY_GROWTH=1)
 case "$WHAT" in
   --cflags) echo "${cflags[@]}" ;;
   --libs) echo "${libs[@]}" ;;
-  *) echo "usage: $0 --cflags|--libs main|worker|jspi" >&2; exit 2 ;;
+  --page-libs)
+    [ "$MODE" = jspi ] || { echo "$0: --page-libs is for jspi only (page JS reaches the worker build through messages)" >&2; exit 2; }
+    echo "${page_libs[@]}" ;;
+  *) echo "usage: $0 --cflags|--libs main|worker|jspi, or --page-libs jspi" >&2; exit 2 ;;
 esac

@@ -6,8 +6,9 @@
  * 20 ms), blocks in catlib while the page stays responsive, and prints the results, which the
  * page shows in its log pane (Module.print).
  *
- * Commands: "fetch PATH" (GET HTTP_BASE + PATH), "ws TEXT" (round trip on WS_BASE/echo),
- * "hash ROUNDS" (FNV-1a over 64 KiB x ROUNDS on catlib's pool), "bad" (a NULL argument).
+ * Commands: "fetch PATH" (GET HTTP_BASE + PATH), "ws [/PATH ]TEXT" (round trip on
+ * WS_BASE + PATH, /echo by default), "hash ROUNDS" (FNV-1a over 64 KiB x ROUNDS on catlib's
+ * pool), "bad" (a NULL argument).
  */
 #include "catlib.h"
 
@@ -65,9 +66,16 @@ static void do_fetch(const char *http_base, const char *path) {
   }
 }
 
-static void do_ws(const char *ws_base, const char *text) {
+static void do_ws(const char *ws_base, const char *arg) {
   char url[512], reply[512];
-  snprintf(url, sizeof url, "%s/echo", ws_base);
+  const char *path = "/echo", *text = arg, *space = strchr(arg, ' ');
+  int path_len = 5;
+  if (arg[0] == '/' && space) { /* "/PATH TEXT" */
+    path = arg;
+    path_len = (int)(space - arg);
+    text = space + 1;
+  }
+  snprintf(url, sizeof url, "%s%.*s", ws_base, path_len, path);
   printf("ws: catlib_ws_roundtrip(\"%s\", \"%s\") is blocking the worker...\n", url, text);
   fflush(stdout);
   double t0 = now_ms();
