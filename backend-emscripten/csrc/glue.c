@@ -56,24 +56,41 @@ EM_JS(int, crossio_engine, (void), {
 static _Atomic uint64_t crossio_beats;
 static _Atomic int crossio_heartbeat_started;
 
-/* The largest gap between two ticks since crossio_heartbeat_take_max_gap_us last read it, in
- * microseconds. The ticks run on the main thread only, so the previous tick's time is plain. */
+/* The largest gap between two ticks within the current window, in microseconds of
+ * emscripten_get_now() (the same clock on every thread of a pthreads build). A window starts
+ * when crossio_heartbeat_take_max_gap_us() ends the previous one: a gap that began before it
+ * counts only from its start, and one still open when the window ends counts up to then. */
 static _Atomic uint64_t crossio_beat_max_gap_us;
-static double crossio_beat_last_ms;
+static _Atomic uint64_t crossio_beat_window_us;
+static _Atomic uint64_t crossio_beat_last_us;
+
+static uint64_t crossio_now_us(void) { return (uint64_t)(emscripten_get_now() * 1000.0); }
+
+static void crossio_note_gap(uint64_t gap) {
+  uint64_t seen = atomic_load(&crossio_beat_max_gap_us);
+  while (gap > seen && !atomic_compare_exchange_weak(&crossio_beat_max_gap_us, &seen, gap)) {
+  }
+}
+
+/* The time the current gap counts from: the last tick, or the window's start if later. */
+static uint64_t crossio_gap_from(void) {
+  uint64_t last = atomic_load(&crossio_beat_last_us), window = atomic_load(&crossio_beat_window_us);
+  return last > window ? last : window;
+}
 
 EMSCRIPTEN_KEEPALIVE void crossio_heartbeat_beat(void) {
-  double now = emscripten_get_now();
-  if (crossio_beat_last_ms > 0 && now > crossio_beat_last_ms) {
-    uint64_t gap = (uint64_t)((now - crossio_beat_last_ms) * 1000.0);
-    uint64_t seen = atomic_load(&crossio_beat_max_gap_us);
-    while (gap > seen && !atomic_compare_exchange_weak(&crossio_beat_max_gap_us, &seen, gap)) {
-    }
-  }
-  crossio_beat_last_ms = now;
+  uint64_t now = crossio_now_us(), from = crossio_gap_from();
+  if (atomic_load(&crossio_beat_last_us) != 0 && now > from) crossio_note_gap(now - from);
+  atomic_store(&crossio_beat_last_us, now);
   atomic_fetch_add(&crossio_beats, 1);
 }
 
-uint64_t crossio_heartbeat_take_max_gap_us(void) { return atomic_exchange(&crossio_beat_max_gap_us, 0); }
+uint64_t crossio_heartbeat_take_max_gap_us(void) {
+  uint64_t now = crossio_now_us(), from = crossio_gap_from();
+  if (atomic_load(&crossio_beat_last_us) != 0 && now > from) crossio_note_gap(now - from);
+  atomic_store(&crossio_beat_window_us, now);
+  return atomic_exchange(&crossio_beat_max_gap_us, 0);
+}
 
 void crossio_heartbeat_start(int interval_ms) {
   if (atomic_exchange(&crossio_heartbeat_started, 1)) return;

@@ -193,9 +193,10 @@ pub mod page {
         crate::sys::event_loop::heartbeat_count()
     }
 
-    /// The largest gap between two heartbeat ticks since the previous call (zero before two
-    /// ticks came); each call starts a new window. With a 10 ms heartbeat, a gap far above
-    /// 10 ms is a time the page's main thread did not answer.
+    /// The longest time the heartbeat went without a tick since the previous call: each call
+    /// ends one window and starts the next; a gap that began before a window counts from its
+    /// start, one still open at the call counts up to it (zero before the first tick). With a
+    /// 10 ms heartbeat, a gap far above 10 ms is a time the page's main thread did not answer.
     pub fn heartbeat_max_gap() -> std::time::Duration {
         std::time::Duration::from_micros(crate::sys::event_loop::heartbeat_take_max_gap_us())
     }

@@ -51,8 +51,9 @@ pub struct Env {
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
-    /// The largest gap between two heartbeat ticks since the previous call; each call starts a
-    /// new window (zero where there is no heartbeat).
+    /// The longest time the heartbeat went without a tick since the previous call (a gap
+    /// still open at the call counts up to it); each call starts a new window (zero where
+    /// there is no heartbeat).
     pub heartbeat_max_gap: fn() -> Duration,
     /// Builds the backend under test twice, with zero async worker threads and with zero
     /// blocking threads, and returns both results (each must be `InvalidInput`). The runner
@@ -154,6 +155,7 @@ fn spawn_and_ws_cases<B: Backend>() -> Vec<Case<B>> {
         Spawn: spawn_cases::timeout_fires_on_slow_future,
         Spawn: spawn_cases::timeout_passes_fast_future,
         Spawn: spawn_cases::sleep_keeps_event_loop_responsive,
+        Spawn: spawn_cases::self_waking_task_does_not_starve_the_page,
         Spawn: spawn_cases::block_on_keeps_event_loop_responsive,
         Spawn: spawn_cases::block_on_inside_a_task_is_unsupported,
         Transport: ws_cases::ws_echo_text,

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crossio_core::{Backend, ConnectOptions, Connection, ErrorKind, Message, Request, Result};
@@ -195,6 +195,67 @@ pub async fn sleep_keeps_event_loop_responsive<B: Backend>(b: B, e: Env) -> Case
     ensure!(
         beats >= 5,
         "the heartbeat ticked {beats} times during a 200 ms sleep"
+    );
+    Ok(())
+}
+
+/// A future that wakes itself and returns `Pending` until `stop` is set, counting its polls.
+struct Spinner {
+    stop: Arc<AtomicBool>,
+    polls: Arc<AtomicU64>,
+}
+
+impl std::future::Future for Spinner {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        if self.stop.load(Ordering::Relaxed) {
+            return std::task::Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+/// Fairness: a task that wakes itself forever does not starve the page. While it spins for
+/// 500 ms (polled over and over), a sleep still ends on time, the 10 ms heartbeat keeps ticking
+/// and the largest gap between two ticks stays <= 50 ms: the executor yields to the event
+/// loop after each batch. Natively the spinner holds one runtime thread.
+pub async fn self_waking_task_does_not_starve_the_page<B: Backend>(b: B, e: Env) -> CaseResult {
+    let stop = Arc::new(AtomicBool::new(false));
+    let polls = Arc::new(AtomicU64::new(0));
+    let spinner = b.spawn(Spinner {
+        stop: stop.clone(),
+        polls: polls.clone(),
+    });
+    let before = (e.heartbeat)();
+    let _window_starts = (e.heartbeat_max_gap)();
+    let start = Instant::now();
+    b.sleep(Duration::from_millis(500)).await;
+    let took = start.elapsed();
+    let (beats, max_gap) = ((e.heartbeat)() - before, (e.heartbeat_max_gap)());
+    stop.store(true, Ordering::Relaxed);
+    b.timeout(Duration::from_secs(5), spinner)
+        .await
+        .ctx("the spinner did not stop")?
+        .map_err(|e| e.to_string())?;
+    let polls = polls.load(Ordering::Relaxed);
+    let seen = format!(
+        "a 500 ms sleep took {took:?}; the spinner was polled {polls} times; the heartbeat \
+         ticked {beats} times, largest gap {max_gap:?}"
+    );
+    ensure!(polls > 100, "the spinner barely ran: {seen}");
+    ensure!(
+        took < Duration::from_millis(1500) && beats >= 15,
+        "the page was starved: {seen}"
+    );
+    ensure!(
+        max_gap <= Duration::from_millis(50),
+        "the page stalled for more than 50 ms: {seen}"
     );
     Ok(())
 }

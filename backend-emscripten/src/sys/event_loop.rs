@@ -131,8 +131,8 @@ pub fn heartbeat_count() -> u64 {
     unsafe { ffi::crossio_heartbeat_count() }
 }
 
-/// The largest gap between two heartbeat ticks since the previous call, in microseconds
-/// (0 if fewer than two ticks came meanwhile); resets it.
+/// The longest time without a heartbeat tick since the previous call, in microseconds (see
+/// `page::heartbeat_max_gap`); starts a new window.
 pub fn heartbeat_take_max_gap_us() -> u64 {
     // SAFETY: an atomic exchange in C.
     unsafe { ffi::crossio_heartbeat_take_max_gap_us() }
