@@ -55,7 +55,8 @@ EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_error(int id, int kind, char *message
   free(message);
 }
 
-EM_JS_DEPS(crossio_fetch, "$UTF8ToString,$stringToUTF8,$lengthBytesUTF8");
+EM_JS_DEPS(crossio_fetch,
+           "$UTF8ToString,$stringToUTF8,$lengthBytesUTF8,$runtimeKeepalivePush,$runtimeKeepalivePop");
 
 /* headers: "name:value\n" lines, each value's bytes as code points U+0000..U+00FF.
  * timeout_ms <= 0: no deadline. credentials: 0 omit, 1 same-origin, 2 include.
@@ -71,8 +72,7 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
     return p;
   }
   function fail(st, err) {
-    fetches.delete(id);
-    clearTimeout(st.timer);
+    st.end();
     var kind = st.timedOut ? 1 : (err && err.name === "AbortError") ? 2 : 3;
     var msg = err && err.message ? String(err.message) : String(err);
     _crossio_fetch_on_error(id, kind, str(msg));
@@ -84,7 +84,19 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
     var i = line.indexOf(":");
     if (i > 0) h.push([line.substring(0, i), line.substring(i + 1)]);
   });
-  var st = {controller: new AbortController(), reader: null, timer: null, timedOut: false};
+  var st = {controller: new AbortController(), reader: null, timer: null, timedOut: false,
+            live: true};
+  /* An exchange in flight keeps the runtime alive (a program whose main returned, built with
+   * EXIT_RUNTIME, would otherwise exit while it waits): one keepalive from start to end. */
+  runtimeKeepalivePush();
+  st.end = function() {
+    fetches.delete(id);
+    clearTimeout(st.timer);
+    if (st.live) {
+      st.live = false;
+      runtimeKeepalivePop();
+    }
+  };
   st.fail = function(err) { fail(st, err); };
   st.str = str;
   var init = {method: m, headers: h, redirect: "follow", mode: "cors",
@@ -160,8 +172,7 @@ EM_JS(void, crossio_fetch_read, (int id), {
     return;
   }
   if (!st.reader) {
-    fetches.delete(id);
-    clearTimeout(st.timer);
+    st.end();
     _crossio_fetch_on_chunk(id, 0, 0, 1);
     return;
   }
@@ -194,8 +205,7 @@ EM_JS(void, crossio_fetch_read, (int id), {
     read.then(function(r) {
       if (fetches.get(id) !== st) return;
       if (r.done) {
-        fetches.delete(id);
-        clearTimeout(st.timer);
+        st.end();
         _crossio_fetch_on_chunk(id, 0, 0, 1);
         return;
       }
@@ -220,8 +230,7 @@ EM_JS(void, crossio_fetch_abort, (int id), {
   var fetches = Module.crossioFetches;
   var st = fetches && fetches.get(id);
   if (!st) return;
-  fetches.delete(id);
-  clearTimeout(st.timer);
+  st.end();
   try {
     st.controller.abort();
   } catch (e) {

@@ -172,6 +172,37 @@ pub async fn bad_http_url_with_credentials_is_invalid_input<B: Backend>(
     Ok(())
 }
 
+/// One URL parser everywhere: a host name that is not ASCII is refused before any I/O, for
+/// HTTP and WebSockets alike, with the way out in the message; its ASCII (punycode) form is a
+/// valid URL (built, not sent: traffic stays on loopback).
+pub async fn bad_internationalised_host_is_invalid_input<B: Backend>(b: B, _e: Env) -> CaseResult {
+    let err = expect_kind(
+        Request::get("http://b\u{fc}cher.example/").build(),
+        ErrorKind::InvalidInput,
+        "a non-ASCII host in an HTTP URL",
+    )?;
+    ensure!(
+        err.to_string().contains("xn--"),
+        "message gives no way out: {err}"
+    );
+    let r = b
+        .connect("ws://b\u{fc}cher.example/echo", ConnectOptions::new())
+        .await;
+    let err = expect_kind(
+        r.map(|_| ()),
+        ErrorKind::InvalidInput,
+        "a non-ASCII host in a WebSocket URL",
+    )?;
+    ensure!(
+        err.to_string().contains("xn--"),
+        "message gives no way out: {err}"
+    );
+    Request::get("http://xn--bcher-kva.example/")
+        .build()
+        .ctx("the ASCII form of the same host")?;
+    Ok(())
+}
+
 pub async fn bad_http_zero_timeout_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
     let r = Request::get(&e.http("/echo"))
         .timeout(Duration::ZERO)

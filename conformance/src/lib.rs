@@ -262,6 +262,7 @@ fn bad_input_and_cancel_cases<B: Backend>() -> Vec<Case<B>> {
         Transport: bad_input_cases::bad_no_subprotocol_offered_gives_none,
         Http: bad_input_cases::bad_http_get_with_body_is_invalid_input,
         Http: bad_input_cases::bad_http_url_with_credentials_is_invalid_input,
+        Http: bad_input_cases::bad_internationalised_host_is_invalid_input,
         Http: bad_input_cases::bad_http_zero_timeout_is_invalid_input,
         Http: bad_input_cases::bad_http_tiny_timeout_is_timeout,
         Http: bad_input_cases::bad_http_huge_timeout_is_accepted,

@@ -262,10 +262,22 @@ impl RequestBuilder {
     }
 }
 
-/// Parse and check an HTTP URL: scheme `http` or `https`, a host.
+/// The `InvalidInput` error for a `what` URL (`HTTP`, `WebSocket`) that does not parse, with
+/// the way out for a host name that is not ASCII (crossio has no Unicode IDNA data).
+pub(crate) fn url_parse_error(what: &str, url: &str, e: url::ParseError) -> Error {
+    let hint = if e == url::ParseError::IdnaError && !url.is_ascii() {
+        ": host names that are not ASCII are refused on every target (crossio carries no \
+         Unicode IDNA data); write the host in its ASCII form (xn--…)"
+    } else {
+        ""
+    };
+    Error::invalid_input(format!("invalid {what} URL {url:?}{hint}")).with_source(e)
+}
+
+/// Parse and check an HTTP URL: scheme `http` or `https`, a host (ASCII: see
+/// [`url_parse_error`]).
 pub fn parse_http_url(url: &str) -> Result<url::Url> {
-    let parsed = url::Url::parse(url)
-        .map_err(|e| Error::invalid_input(format!("invalid HTTP URL {url:?}")).with_source(e))?;
+    let parsed = url::Url::parse(url).map_err(|e| url_parse_error("HTTP", url, e))?;
     match parsed.scheme() {
         "http" | "https" => {}
         other => {

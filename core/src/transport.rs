@@ -339,9 +339,8 @@ impl ConnectOptions {
 
 /// Parse and check a WebSocket URL: scheme `ws` or `wss`, a host, no fragment.
 pub fn parse_ws_url(url: &str) -> Result<url::Url> {
-    let parsed = url::Url::parse(url).map_err(|e| {
-        Error::invalid_input(format!("invalid WebSocket URL {url:?}")).with_source(e)
-    })?;
+    let parsed =
+        url::Url::parse(url).map_err(|e| crate::http::url_parse_error("WebSocket", url, e))?;
     match parsed.scheme() {
         "ws" | "wss" => {}
         other => {

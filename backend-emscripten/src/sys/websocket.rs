@@ -63,6 +63,9 @@ type CloseCb = extern "C" fn(c_int, *const CloseEvent, *mut c_void) -> bool;
 const MAIN_RUNTIME_THREAD: *mut c_void = std::ptr::without_provenance_mut(1);
 
 unsafe extern "C" {
+    // emscripten/eventloop.h
+    fn emscripten_runtime_keepalive_push();
+    fn emscripten_runtime_keepalive_pop();
     fn emscripten_websocket_new(attributes: *mut CreateAttributes) -> SocketId;
     fn emscripten_websocket_set_onopen_callback_on_thread(
         s: SocketId,
@@ -271,6 +274,11 @@ impl Socket {
         }
         LIVE_SOCKETS.fetch_add(1, Ordering::SeqCst);
         LIVE_CALLBACKS.fetch_add(1, Ordering::SeqCst);
+        // An open socket keeps the runtime alive until it is deleted (a program whose main
+        // returned, built with EXIT_RUNTIME, would otherwise exit while it waits for events).
+        // SAFETY: a counter of this (the main) thread's runtime; `Drop` pops it, on this thread
+        // too (sockets live in a main-thread table).
+        unsafe { emscripten_runtime_keepalive_push() };
         let ud = key as usize as *mut c_void;
         // SAFETY: the user data is a plain integer key, not a pointer that owns anything; the
         // callbacks are plain functions that live for the program's life.
@@ -342,6 +350,8 @@ impl Drop for Socket {
         // unregisters its callbacks; a failure (an id Emscripten no longer knows) leaves
         // nothing to free.
         unsafe { emscripten_websocket_delete(self.id) };
+        // SAFETY: pops the keepalive `open` pushed, on the same thread.
+        unsafe { emscripten_runtime_keepalive_pop() };
         LIVE_SOCKETS.fetch_sub(1, Ordering::SeqCst);
         LIVE_CALLBACKS.fetch_sub(1, Ordering::SeqCst);
     }
