@@ -25,13 +25,14 @@ pub(crate) fn tag(case: &str) -> String {
     format!("{case}-{nanos}-{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The server's records for `tag`, once `n` connections with it are over (10 s at most).
-pub(crate) async fn server_ends<B: Backend>(
+/// The server's records for `tag` (and their JSON text) once at least `n` connections with it
+/// were accepted and all of them are over; an error saying what it saw after 10 s.
+async fn settled_ends<B: Backend>(
     b: &B,
     e: &Env,
     tag: &str,
     n: usize,
-) -> Result<Vec<Value>, String> {
+) -> Result<(Vec<Value>, String), String> {
     let start = Instant::now();
     loop {
         let req = Request::get(&e.http(&format!("/ws-ends?tag={tag}")))
@@ -42,48 +43,42 @@ pub(crate) async fn server_ends<B: Backend>(
         let ends: Vec<Value> =
             serde_json::from_str(&text).map_err(|err| format!("/ws-ends: {err}: {text}"))?;
         if ends.len() >= n && ends.iter().all(|x| x["done"] == true) {
-            ensure_eq!(ends.len(), n);
-            return Ok(ends);
+            return Ok((ends, text));
         }
         ensure!(
             start.elapsed() < DEADLINE,
-            "the server saw {text} for tag {tag}; expected {n} finished connection(s)"
+            "server side: after {DEADLINE:?} the server saw {text} for tag {tag}; expected at \
+             least {n} connection(s), all of them over"
         );
         b.sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The server's records for `tag`, once `n` connections with it are over (10 s at most).
+pub(crate) async fn server_ends<B: Backend>(
+    b: &B,
+    e: &Env,
+    tag: &str,
+    n: usize,
+) -> Result<Vec<Value>, String> {
+    let (ends, _) = settled_ends(b, e, tag, n).await?;
+    ensure_eq!(ends.len(), n);
+    Ok(ends)
 }
 
 /// The run-wide check after every case: once every connection the server accepted with
 /// `e.ws_tag` is over (10 s at most), exactly `expected` of them ended without the client's close
 /// frame.
 pub(crate) async fn check_ws_ends<B: Backend>(b: &B, e: &Env, expected: usize) -> CaseResult {
-    let start = Instant::now();
-    loop {
-        let req = Request::get(&e.http(&format!("/ws-ends?tag={}", e.ws_tag)))
-            .build()
-            .ctx("building the /ws-ends request")?;
-        let text = b.send(req).await.ctx("GET /ws-ends")?.text().await;
-        let text = text.ctx("reading /ws-ends")?;
-        let ends: Vec<Value> =
-            serde_json::from_str(&text).map_err(|err| format!("/ws-ends: {err}: {text}"))?;
-        let open = ends.iter().filter(|x| x["done"] != true).count();
-        if open == 0 {
-            let unclean = ends.iter().filter(|x| x["close_code"].is_null()).count();
-            ensure!(
-                unclean == expected,
-                "server side: {unclean} of the case's {} WebSocket connection(s) ended without \
-                 the client's close frame (expected {expected}): {text}",
-                ends.len()
-            );
-            return Ok(());
-        }
-        ensure!(
-            start.elapsed() < DEADLINE,
-            "server side: {open} of the case's WebSocket connection(s) still open \
-             {DEADLINE:?} after it ended: {text}"
-        );
-        b.sleep(Duration::from_millis(50)).await;
-    }
+    let (ends, text) = settled_ends(b, e, &e.ws_tag, 0).await?;
+    let unclean = ends.iter().filter(|x| x["close_code"].is_null()).count();
+    ensure!(
+        unclean == expected,
+        "server side: {unclean} of the case's {} WebSocket connection(s) ended without the \
+         client's close frame (expected {expected}): {text}",
+        ends.len()
+    );
+    Ok(())
 }
 
 /// Expect the server saw the client's close frame with `code` (and `reason` unless `None`),
