@@ -3,15 +3,11 @@
 # testing + stable from Debian's archive, the Rust target, Chromium, Firefox ESR, WebKitGTK's
 # WebDriver + xvfb, Node.js 24), then fmt, clippy (native and emscripten, all three modes), the
 # native suite, and the runs:
-#   testing × {chromium, firefox, webkit, node} × {main, jspi} (webkit has no JSPI: its jspi run
-#   asserts block_on's refusal), testing × {chromium, firefox, node} × worker, testing ×
-#   chromium × nojspi (the jspi build where the page took JSPI away), and stable × chromium ×
-#   {main, worker, jspi};
-# then catlib in the browser (ci/catlib.sh; its C demo also in Node.js, worker build) and the
-# short load/soak run (ci/soak.sh --short).
-# WebKit's worker mode is not in this list: it hung (main thread at 100 % CPU at
-# ws_1000_messages_in_order, once in a clean-clone run) and once aborted in a panic case, and
-# the cause is not known yet. Run it by hand: bash ci/browser-suite.sh testing worker webkit
+#   testing × {chromium, firefox, webkit, node} × {main, worker, jspi} (webkit has no JSPI: its
+#   jspi run asserts block_on's refusal), testing × chromium × nojspi (the jspi build where the
+#   page took JSPI away), and stable × chromium × {main, worker, jspi};
+# then catlib in the browser (ci/catlib.sh; its C demo also in WebKit and Node.js, worker
+# build) and the short load/soak run (ci/soak.sh --short).
 # This is the command README.md names and .ci/run calls.
 #   CROSSIO_SKIP_BROWSER=1 bash ci/test.sh   # native checks only (for quick local loops)
 set -euo pipefail
@@ -54,7 +50,7 @@ step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
 
 status=0
 failed=()
-for run in "testing main chromium firefox webkit node" "testing worker chromium firefox node" \
+for run in "testing main chromium firefox webkit node" "testing worker chromium firefox webkit node" \
            "testing jspi chromium firefox webkit node" "testing nojspi chromium" \
            "stable main chromium" "stable worker chromium" "stable jspi chromium"; do
   step "browser suite: $run"
