@@ -1,7 +1,9 @@
 //! `Introspect` for the browser backend: what a page's `WebSocket` and `fetch()` allow, and the
 //! live counters of this crate's registries (the values [`crate::diagnostics`] exposes).
 
-use crossio_core::{Capabilities, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind, Introspect};
+use crossio_core::{
+    Capabilities, ContentEncoding, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind, Introspect,
+};
 
 use crate::EmscriptenBackend;
 use crate::diagnostics;
@@ -11,6 +13,18 @@ use crate::sys::engine::{Engine, engine};
 /// Node.js's default `http.maxHeaderSize` (its `--max-http-header-size`), which undici's
 /// `fetch` applies to response heads.
 const NODE_MAX_HEADER_SIZE: usize = 16 * 1024;
+
+/// The codings WebKitGTK 2.50 (libsoup 3.2) decodes: not `zstd`, whose body it hands over
+/// encoded.
+const WEBKIT_DECODED: &[ContentEncoding] = &[
+    ContentEncoding::Gzip,
+    ContentEncoding::Deflate,
+    ContentEncoding::Br,
+];
+
+/// The codings WebKitGTK 2.50 and Node.js 24 (undici) name in `Accept-Encoding` to
+/// `http://127.0.0.1` (each decodes more when a server sends it anyway).
+const GZIP_DEFLATE: &[ContentEncoding] = &[ContentEncoding::Gzip, ContentEncoding::Deflate];
 
 impl Introspect for EmscriptenBackend {
     /// What browsers allow: no handshake headers, no `Redirect::None`, the fixed redirect limit
@@ -24,6 +38,10 @@ impl Introspect for EmscriptenBackend {
     /// Node.js (undici) fail a connection on an illegal close code themselves (1006,
     /// `Closed`); WebKit takes a chunked body cut before its last chunk as complete; Node.js
     /// caps response heads at `http.maxHeaderSize` (16 KiB by default; larger: `Connect`).
+    /// Content codings (measured against `http://127.0.0.1`): Chromium and Firefox announce
+    /// and decode gzip, deflate, br and zstd; Node.js announces gzip and deflate and decodes
+    /// all four; WebKitGTK 2.50 announces gzip and deflate, decodes br too, and hands a zstd
+    /// body over encoded.
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::new();
         caps.ws_handshake_headers = false;
@@ -41,10 +59,13 @@ impl Introspect for EmscriptenBackend {
             Engine::WebKit => {
                 caps.ws_illegal_close_code_error = ErrorKind::Closed;
                 caps.http_truncated_chunked_body_detected = false;
+                caps.http_decoded_encodings = WEBKIT_DECODED;
+                caps.http_announced_encodings = GZIP_DEFLATE;
             }
             Engine::Node => {
                 caps.ws_illegal_close_code_error = ErrorKind::Closed;
                 caps.http_max_response_head_bytes = Some(NODE_MAX_HEADER_SIZE);
+                caps.http_announced_encodings = GZIP_DEFLATE;
             }
         }
         caps.block_on_allowed = Mode::may_block();

@@ -2,7 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use crossio_core::{Backend, ErrorKind, Redirect, Request, Response, StatusCode};
+use crossio_core::{
+    Backend, ContentEncoding, Credentials, ErrorKind, Redirect, Request, Response, StatusCode,
+};
 use futures_util::StreamExt;
 
 use crate::check::{Ctx, ensure, ensure_eq, expect_kind};
@@ -129,32 +131,114 @@ pub async fn http_content_length_and_progress<B: Backend>(b: B, e: Env) -> CaseR
     Ok(())
 }
 
-/// A gzip response with a `Content-Length`, read cross-origin with and without
-/// `Access-Control-Expose-Headers`: the body read is the decoded text, complete, and
-/// `content_length()` is either unknown or that decoded length, never the compressed one.
-pub async fn http_compressed_cross_origin_body_reads_completely<B: Backend>(
-    b: B,
-    e: Env,
-) -> CaseResult {
+/// The codings `Accept-Encoding` names (tokens without their `;q=` weights).
+fn accept_encoding_tokens(v: &serde_json::Value) -> Vec<String> {
+    v.as_str()
+        .unwrap_or("")
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// One content coding, cross-origin (the browser page's origin is not the test server's): the
+/// request names it in `Accept-Encoding` exactly where
+/// [`Capabilities::http_announced_encodings`](crossio_core::Capabilities) says so; a response
+/// in it with a `Content-Length` of the encoded body, with and without
+/// `Access-Control-Expose-Headers`, with the default credentials mode and with `Include`
+/// (whose `Expose-Headers: *` hides every header), reads completely as the decoded text where
+/// the coding is in `http_decoded_encodings`, else as the encoded bytes exactly as sent; and
+/// `content_length()` is `None` or the length of the body read, never another.
+async fn content_encoding_case<B: Backend>(b: &B, e: &Env, coding: ContentEncoding) -> CaseResult {
+    let caps = b.capabilities();
+    let token = coding.token();
+    let v = echo_json(b, Request::get(&e.http("/echo"))).await?;
+    let sent = &v["headers"]["accept-encoding"];
+    let named = accept_encoding_tokens(sent).iter().any(|t| t == token);
+    let announced = caps.http_announced_encodings.contains(&coding);
+    ensure!(
+        named == announced,
+        "Accept-Encoding {sent} names {token}: {named}; the capabilities say {announced}"
+    );
+    let raw = send(
+        b,
+        Request::get(&e.http(&format!("/compressed/{token}?raw=1"))),
+    )
+    .await?
+    .bytes()
+    .await
+    .ctx("reading the encoded bytes (raw=1)")?;
     let want = crate::compressed_text();
-    for path in ["/compressed/gzip", "/compressed/gzip?expose=0"] {
-        let resp = send(&b, Request::get(&e.http(path))).await?;
-        ensure_eq!(resp.status(), StatusCode::OK);
-        let announced = resp.content_length();
-        ensure!(
-            announced.is_none() || announced == Some(want.len() as u64),
-            "{path}: content_length() {announced:?} is neither unknown nor the decoded {}",
-            want.len()
-        );
-        let text = resp.text().await.ctx(&format!("reading {path}"))?;
-        ensure!(
-            text == want,
-            "{path}: body of {} bytes is not the decoded {} bytes",
-            text.len(),
-            want.len()
-        );
+    ensure!(
+        !raw.is_empty() && raw.len() < want.len() / 8,
+        "the server's {token} body is {} bytes for {} bytes of text: not compressed",
+        raw.len(),
+        want.len()
+    );
+    let decoded = caps.http_decoded_encodings.contains(&coding);
+    let (expected, what): (&[u8], &str) = if decoded {
+        (want.as_bytes(), "the decoded text")
+    } else {
+        (&raw, "the encoded bytes")
+    };
+    for path in [
+        format!("/compressed/{token}"),
+        format!("/compressed/{token}?expose=0"),
+    ] {
+        for credentials in [None, Some(Credentials::Include)] {
+            let mut req = Request::get(&e.http(&path));
+            if let Some(c) = credentials {
+                req = req.credentials(c);
+            }
+            let what = format!("{path} (credentials {credentials:?}): {what}");
+            let resp = send(b, req).await?;
+            ensure_eq!(resp.status(), StatusCode::OK);
+            let length = resp.content_length();
+            ensure!(
+                length.is_none() || length == Some(expected.len() as u64),
+                "{what}: content_length() {length:?} is neither unknown nor {}",
+                expected.len()
+            );
+            let body = resp.bytes().await.ctx(&format!("reading {what}"))?;
+            ensure!(
+                body[..] == *expected,
+                "{what}: read {} bytes, want {} (decoded text {}: {}, encoded bytes {}: {})",
+                body.len(),
+                expected.len(),
+                want.len(),
+                body[..] == *want.as_bytes(),
+                raw.len(),
+                body[..] == raw[..]
+            );
+        }
     }
     Ok(())
+}
+
+/// gzip: see `content_encoding_case`.
+pub async fn http_content_encoding_gzip<B: Backend>(b: B, e: Env) -> CaseResult {
+    content_encoding_case(&b, &e, ContentEncoding::Gzip).await
+}
+
+/// deflate (zlib-wrapped): see `content_encoding_case`.
+pub async fn http_content_encoding_deflate<B: Backend>(b: B, e: Env) -> CaseResult {
+    content_encoding_case(&b, &e, ContentEncoding::Deflate).await
+}
+
+/// br: see `content_encoding_case`.
+pub async fn http_content_encoding_br<B: Backend>(b: B, e: Env) -> CaseResult {
+    content_encoding_case(&b, &e, ContentEncoding::Br).await
+}
+
+/// zstd: see `content_encoding_case`.
+pub async fn http_content_encoding_zstd<B: Backend>(b: B, e: Env) -> CaseResult {
+    content_encoding_case(&b, &e, ContentEncoding::Zstd).await
 }
 
 pub async fn http_streamed_body_arrives_before_the_end<B: Backend>(b: B, e: Env) -> CaseResult {

@@ -26,10 +26,13 @@
 //!   `D` ms apart (byte `i` of the whole body = `i % 251`).
 //! - `/delay/MS` waits `MS` ms before the response head, then answers `delayed`.
 //! - `/redirect/N` redirects (302) to `/redirect/N-1`; `/redirect/0` answers `redirect done`.
-//! - `/compressed/gzip[?expose=0]` answers [`crate::compressed_text`] gzip-encoded, with
-//!   `Content-Encoding: gzip` and the compressed `Content-Length`, whatever the request accepts
-//!   (as many servers do); `expose=0` leaves out `Access-Control-Expose-Headers`, so a browser
-//!   hides `Content-Encoding` from a cross-origin page while `Content-Length` stays visible.
+//! - `/compressed/E[?expose=0][&raw=1]`, `E` one of `gzip`, `deflate` (zlib-wrapped, as HTTP's
+//!   `deflate` means), `br`, `zstd`: answers [`crate::compressed_text`] encoded with `E`, with
+//!   `Content-Encoding: E` and the compressed `Content-Length`, whatever the request accepts (as
+//!   many servers do); `expose=0` leaves out `Access-Control-Expose-Headers`, so a browser hides
+//!   `Content-Encoding` from a cross-origin page while `Content-Length` stays visible. `raw=1`
+//!   answers the same encoded bytes without `Content-Encoding` (as `application/octet-stream`),
+//!   for comparing with what a client that does not decode `E` hands over.
 //! - `/ws-ends?tag=T` answers a JSON array, one [`WsEnd`] per WebSocket connection opened with
 //!   that tag, in the order they were accepted.
 //! - `OPTIONS` on any path answers a CORS preflight.
@@ -561,7 +564,7 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             }
             Err(_) => simple(StatusCode::BAD_REQUEST, "bad count"),
         },
-        ["compressed", "gzip"] => gzip_text(&q),
+        ["compressed", encoding] => compressed(encoding, &q),
         ["ws-ends"] => ws_ends(&q),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
@@ -591,24 +594,59 @@ fn stream(q: &HashMap<String, String>) -> Response<HttpBody> {
     r
 }
 
-/// `/compressed/gzip`: [`crate::compressed_text`] gzip-encoded; `expose=0` marks it [`NoExpose`].
-fn gzip_text(q: &HashMap<String, String>) -> Response<HttpBody> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    let body = std::io::Write::write_all(&mut enc, crate::compressed_text().as_bytes())
-        .and_then(|()| enc.finish());
-    match body {
-        Ok(body) => {
-            let mut r = simple(StatusCode::OK, body);
-            let h = r.headers_mut();
-            h.insert("content-type", HeaderValue::from_static("text/plain"));
-            h.insert("content-encoding", HeaderValue::from_static("gzip"));
-            if q.get("expose").map(String::as_str) == Some("0") {
-                r.extensions_mut().insert(NoExpose);
-            }
-            r
+/// [`crate::compressed_text`] encoded with the HTTP content coding `encoding` (`gzip`,
+/// `deflate`, `br` or `zstd`); `None` for any other coding.
+pub fn encode_compressed_text(encoding: &str) -> Option<std::io::Result<Vec<u8>>> {
+    use std::io::Write;
+    let text = crate::compressed_text();
+    let data = text.as_bytes();
+    Some(match encoding {
+        "gzip" => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            enc.write_all(data).and_then(|()| enc.finish())
         }
-        Err(e) => simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        "deflate" => {
+            // HTTP's "deflate" is the zlib format (RFC 1950), not a raw deflate stream.
+            let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            enc.write_all(data).and_then(|()| enc.finish())
+        }
+        "br" => {
+            let mut out = Vec::new();
+            let params = brotli::enc::BrotliEncoderParams::default();
+            brotli::BrotliCompress(&mut &data[..], &mut out, &params).map(|_| out)
+        }
+        "zstd" => zstd::bulk::compress(data, 19),
+        _ => return None,
+    })
+}
+
+/// `/compressed/E`: [`crate::compressed_text`] encoded with `E`; `expose=0` marks it
+/// [`NoExpose`]; `raw=1` sends the encoded bytes without `Content-Encoding`.
+fn compressed(encoding: &str, q: &HashMap<String, String>) -> Response<HttpBody> {
+    let body = match encode_compressed_text(encoding) {
+        Some(Ok(body)) => body,
+        Some(Err(e)) => return simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        None => return simple(StatusCode::NOT_FOUND, format!("no encoding {encoding}")),
+    };
+    let raw = q.get("raw").map(String::as_str) == Some("1");
+    let mut r = simple(StatusCode::OK, body);
+    let h = r.headers_mut();
+    if raw {
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    } else {
+        h.insert("content-type", HeaderValue::from_static("text/plain"));
+        match HeaderValue::from_str(encoding) {
+            Ok(v) => h.insert("content-encoding", v),
+            Err(e) => return simple(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
     }
+    if q.get("expose").map(String::as_str) == Some("0") {
+        r.extensions_mut().insert(NoExpose);
+    }
+    r
 }
 
 async fn echo(req: http::Request<Incoming>) -> Response<HttpBody> {

@@ -2,7 +2,7 @@
 //! values: code that must behave differently on different targets (and crossio's conformance
 //! suite) branches on these, never on `cfg!(target_os)`, so a new backend needs no edit there.
 
-use crate::ErrorKind;
+use crate::{ContentEncoding, ErrorKind};
 
 /// What a backend can do, where targets differ. Read it with [`Introspect::capabilities`].
 ///
@@ -68,6 +68,18 @@ pub struct Capabilities {
     /// response with [`ErrorKind::Connect`] (Node.js: `http.maxHeaderSize`, 16 KiB unless the
     /// program is run with `--max-http-header-size`).
     pub http_max_response_head_bytes: Option<usize>,
+    /// The response content codings the backend decodes, whether or not it announced them in
+    /// `Accept-Encoding` (servers may send them anyway): such a body reads decoded and
+    /// `Response::content_length` is `None` or the decoded length, never the encoded one. A
+    /// response in a coding outside this list reads as its encoded bytes, exactly as sent
+    /// (WebKitGTK 2.50 with libsoup 3.2: `zstd`; natively with `ClientOptions::decompress(false)`:
+    /// every coding).
+    pub http_decoded_encodings: &'static [ContentEncoding],
+    /// The content codings the backend names in `Accept-Encoding` (measured on requests to
+    /// `http://127.0.0.1`; a browser decides per request and may name more over HTTPS or
+    /// fewer to other plain-HTTP hosts). A subset of
+    /// [`http_decoded_encodings`](Self::http_decoded_encodings).
+    pub http_announced_encodings: &'static [ContentEncoding],
     /// `Spawner::block_on` may be called on the calling thread right now (evaluated when
     /// [`Introspect::capabilities`] is called): `false` on a thread that must not block (the
     /// browser's main thread) and inside an async task of the backend (where blocking could
@@ -94,7 +106,7 @@ impl Capabilities {
     /// back-pressure, protocol violations as `Protocol`, illegal close codes answered with
     /// 1002 (else `Protocol`), keepalive pings, `Redirect::None` and any redirect limit honoured
     /// (past it: `Http`), every header sent, truncated chunked bodies detected, heads of any
-    /// size read, and `block_on` allowed. Backends change the fields that differ.
+    /// size read, every [`ContentEncoding`] announced and decoded, and `block_on` allowed. Backends change the fields that differ.
     pub fn new() -> Self {
         Capabilities {
             ws_handshake_headers: true,
@@ -110,6 +122,8 @@ impl Capabilities {
             http_forbidden_headers_refused: false,
             http_truncated_chunked_body_detected: true,
             http_max_response_head_bytes: None,
+            http_decoded_encodings: &ContentEncoding::ALL,
+            http_announced_encodings: &ContentEncoding::ALL,
             block_on_allowed: true,
             block_on_suspends: false,
             client_user_agent: true,

@@ -44,7 +44,9 @@ pub struct ClientOptions {
     /// Cookies and HTTP credentials for requests that do not choose (see [`Credentials`]).
     pub credentials: Credentials,
     /// Decode compressed responses (gzip, br, zstd, deflate) and send `Accept-Encoding` as
-    /// browsers do. Default: true. Browsers always decode: `false` is `Unsupported` there.
+    /// browsers do. Default: true. Browsers decode by themselves, the codings each knows
+    /// ([`Capabilities::http_decoded_encodings`](crate::Capabilities::http_decoded_encodings)):
+    /// `false` is `Unsupported` there.
     pub decompress: bool,
 }
 

@@ -34,6 +34,59 @@ impl Default for Redirect {
     }
 }
 
+/// An HTTP content coding: a `Content-Encoding` a response may carry and `Accept-Encoding`
+/// may name. Which ones a backend decodes and announces is in
+/// [`Capabilities::http_decoded_encodings`](crate::Capabilities::http_decoded_encodings) and
+/// [`Capabilities::http_announced_encodings`](crate::Capabilities::http_announced_encodings).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContentEncoding {
+    /// `gzip` (RFC 1952).
+    Gzip,
+    /// `deflate`: the zlib format (RFC 1950), as HTTP means it.
+    Deflate,
+    /// `br`: Brotli (RFC 7932).
+    Br,
+    /// `zstd`: Zstandard (RFC 8878).
+    Zstd,
+}
+
+impl ContentEncoding {
+    /// Every coding crossio names, in the order `Accept-Encoding` lists them in browsers.
+    pub const ALL: [ContentEncoding; 4] = [
+        ContentEncoding::Gzip,
+        ContentEncoding::Deflate,
+        ContentEncoding::Br,
+        ContentEncoding::Zstd,
+    ];
+
+    /// The coding's token in `Content-Encoding` and `Accept-Encoding`: `gzip`, `deflate`,
+    /// `br`, `zstd`.
+    pub fn token(self) -> &'static str {
+        match self {
+            ContentEncoding::Gzip => "gzip",
+            ContentEncoding::Deflate => "deflate",
+            ContentEncoding::Br => "br",
+            ContentEncoding::Zstd => "zstd",
+        }
+    }
+
+    /// The coding a token names (ASCII case-insensitive, surrounding whitespace ignored);
+    /// `None` for any other token (`identity`, `compress`, …).
+    pub fn from_token(token: &str) -> Option<ContentEncoding> {
+        let token = token.trim();
+        ContentEncoding::ALL
+            .into_iter()
+            .find(|c| c.token().eq_ignore_ascii_case(token))
+    }
+}
+
+impl fmt::Display for ContentEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.token())
+    }
+}
+
 /// Per-request options: build them with the setters (`RequestOptions::new().timeout(d)`, or
 /// through [`RequestBuilder`]), read them as fields (`opts.timeout`). Each field holds what was
 /// set.
@@ -447,7 +500,10 @@ impl Response {
         &self.url
     }
 
-    /// The announced body length, if any.
+    /// The length of the body as it is read, where the backend can vouch for it: the
+    /// announced `Content-Length` of a body that is not content-encoded. `None` for a decoded
+    /// body (its decoded length is not announced) and wherever the backend cannot tell whether
+    /// the body is encoded (see the README's target table).
     pub fn content_length(&self) -> Option<u64> {
         self.body.total
     }

@@ -54,8 +54,8 @@ pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
 pub use crate::client::{ClientOptions, Configure, Credentials};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::http::{
-    Body, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request, RequestBuilder, RequestOptions,
-    Response,
+    Body, ContentEncoding, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request,
+    RequestBuilder, RequestOptions, Response,
 };
 pub use crate::spawn::{JoinError, JoinHandle, Spawner, Timeout};
 pub use crate::transport::{
