@@ -71,10 +71,24 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
     stringToUTF8(s, p, n);
     return p;
   }
+  /* Whether `u` is cross-origin for a page (a Web page has a location; Node.js has no CORS). */
+  function crossOrigin() {
+    try {
+      return typeof location === "object" && location.origin && location.origin !== "null" &&
+             new URL(u, location.href).origin !== location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
   function fail(st, err) {
     st.end();
     var kind = st.timedOut ? 1 : (err && err.name === "AbortError") ? 2 : 3;
     var msg = err && err.message ? String(err.message) : String(err);
+    if (kind === 3 && crossOrigin()) {
+      msg += " (a cross-origin request, and the browser hides why it failed: often CORS, the " +
+             "server not allowing this origin, method or headers, or refusing the preflight; " +
+             "else the server is unreachable)";
+    }
     _crossio_fetch_on_error(id, kind, str(msg));
   }
   var m = UTF8ToString(method);

@@ -41,7 +41,7 @@ impl Introspect for EmscriptenBackend {
     /// Content codings (measured against `http://127.0.0.1`): Chromium and Firefox announce
     /// and decode gzip, deflate, br and zstd; Node.js announces gzip and deflate and decodes
     /// all four; WebKitGTK 2.50 announces gzip and deflate, decodes br too, and hands a zstd
-    /// body over encoded.
+    /// body over encoded. Browsers enforce CORS; Node.js does not.
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::new();
         caps.ws_handshake_headers = false;
@@ -54,6 +54,7 @@ impl Introspect for EmscriptenBackend {
         caps.http_fixed_redirect_limit = Some(DEFAULT_MAX_REDIRECTS);
         caps.http_too_many_redirects_error = ErrorKind::Connect;
         caps.http_forbidden_headers_refused = true;
+        caps.http_cors_enforced = engine() != Engine::Node;
         match engine() {
             Engine::Blink | Engine::Gecko => {}
             Engine::WebKit => {

@@ -552,3 +552,31 @@ pub async fn http_forbidden_header_in_browsers_is_unsupported<B: Backend>(
     ensure_eq!(v["headers"]["cookie"], "crossio=1");
     Ok(())
 }
+
+/// A cross-origin request the server does not allow: where the target enforces CORS
+/// (browsers), a typed `Connect` error whose message says CORS may be why; elsewhere (natively,
+/// Node.js) the answer arrives. Once as a simple GET, once with a header that needs a preflight.
+pub async fn http_cors_refusal_is_connect_error_naming_cors<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    let enforced = b.capabilities().http_cors_enforced;
+    for preflight in [false, true] {
+        let mut req = Request::get(&e.http("/no-cors"));
+        if preflight {
+            req = req.header("x-crossio-preflight", "1");
+        }
+        let r = b.send(req.build().ctx("build")?).await;
+        if enforced {
+            let err = expect_kind(r.map(|_| ()), ErrorKind::Connect, "a request CORS refuses")?;
+            ensure!(
+                err.to_string().contains("CORS"),
+                "the message does not say CORS may be why (preflight {preflight}): {err}"
+            );
+        } else {
+            let text = r.ctx("GET /no-cors")?.text().await.ctx("body")?;
+            ensure_eq!(text, "no cors");
+        }
+    }
+    Ok(())
+}

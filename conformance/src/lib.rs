@@ -219,6 +219,7 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: http_cases::http_cors_refusal_is_connect_error_naming_cors,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,
         Http: http_cases::http_redirects_limited,

@@ -36,6 +36,7 @@
 //! - `/ws-ends?tag=T` answers a JSON array, one [`WsEnd`] per WebSocket connection opened with
 //!   that tag, in the order they were accepted.
 //! - `OPTIONS` on any path answers a CORS preflight.
+//! - `/no-cors` answers `no cors` (and `OPTIONS` with 204) without any CORS header.
 //!
 //! Every HTTP response carries `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers:
 //! *` (unless the route says otherwise) and `Cross-Origin-Resource-Policy: cross-origin`.
@@ -514,6 +515,15 @@ fn simple(status: StatusCode, body: impl Into<Bytes>) -> Response<HttpBody> {
 
 async fn handle_http(req: http::Request<Incoming>) -> Result<Response<HttpBody>, Infallible> {
     let headers = req.headers().clone();
+    if req.uri().path() == "/no-cors" {
+        // No CORS header at all, preflights included: browsers refuse the exchange.
+        let status = if req.method() == Method::OPTIONS {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::OK
+        };
+        return Ok(simple(status, "no cors"));
+    }
     let resp = route(req).await;
     Ok(with_cors(resp, &headers))
 }

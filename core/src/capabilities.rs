@@ -68,6 +68,11 @@ pub struct Capabilities {
     /// response with [`ErrorKind::Connect`] (Node.js: `http.maxHeaderSize`, 16 KiB unless the
     /// program is run with `--max-http-header-size`).
     pub http_max_response_head_bytes: Option<usize>,
+    /// Cross-origin HTTP requests obey CORS: a request the server does not allow (no
+    /// `Access-Control-Allow-Origin` for the page, or a refused preflight) fails with
+    /// [`ErrorKind::Connect`], the browser hiding the reason; crossio's message then says
+    /// that CORS may be why. `false`: no CORS (natively, Node.js).
+    pub http_cors_enforced: bool,
     /// The response content codings the backend decodes, whether or not it announced them in
     /// `Accept-Encoding` (servers may send them anyway): such a body reads decoded and
     /// `Response::content_length` is `None` or the decoded length, never the encoded one. A
@@ -122,6 +127,7 @@ impl Capabilities {
             http_forbidden_headers_refused: false,
             http_truncated_chunked_body_detected: true,
             http_max_response_head_bytes: None,
+            http_cors_enforced: false,
             http_decoded_encodings: &ContentEncoding::ALL,
             http_announced_encodings: &ContentEncoding::ALL,
             block_on_allowed: true,
