@@ -2,6 +2,7 @@
 //! client's close frame (code, reason, who closed first) or that TCP went away without one, and
 //! the pings it received (`/ws-ends?tag=T`). Every case here asserts that record.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,13 +17,19 @@ use crate::{CaseResult, Env};
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
-/// A connection tag no other case or run uses.
+/// A connection tag no other case or run uses: the run's start time in microseconds (runs
+/// against one test server follow one another) and a counter. The sub-second part of the
+/// clock alone is not enough: in the browser it has millisecond resolution, and two runs that
+/// make the same sequence of tags collided once in a thousand (seen in a CI run).
 pub(crate) fn tag(case: &str) -> String {
+    static RUN: OnceLock<u128> = OnceLock::new();
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("{case}-{nanos}-{}", N.fetch_add(1, Ordering::Relaxed))
+    let run = RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros())
+    });
+    format!("{case}-{run}-{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The server's records for `tag` (and their JSON text) once at least `n` connections with it
