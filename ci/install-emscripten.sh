@@ -51,29 +51,11 @@ if [ ${#need[@]} -gt 0 ]; then
     { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${need[@]}"; }
 fi
 
-# The machine's own Debian mirror (first non-security URI), with our suite.
-MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-[ -n "$MIRROR" ] || MIRROR=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$MIRROR" ] || { echo "install-emscripten: no Debian mirror found in /etc/apt" >&2; exit 1; }
-
-log "installing Emscripten ($FLAVOR: $SUITE from $MIRROR) into $PREFIX"
-rm -rf "${PREFIX:?}/usr" "${PREFIX:?}/debs" "$STAMP"
-APT="$PREFIX/apt"
-mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$PREFIX/debs" "$PREFIX/cache"
-echo "deb $MIRROR $SUITE main" > "$APT/sources.list"
-AO=(-q -o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=/dev/null
-    -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT" -o "Dir::Cache::archives=$APT/archives"
-    -o APT::Sandbox::User="$(id -un)")
-t0=$SECONDS
-log "apt-get update ($SUITE, private state in $APT)"
-apt-get "${AO[@]}" update >/dev/null
-# shellcheck disable=SC2086
-log "apt-get download:" $PKGS
-# shellcheck disable=SC2086
-(cd "$PREFIX/debs" && apt-get "${AO[@]}" download $PKGS >/dev/null)
-for deb in "$PREFIX"/debs/*.deb; do dpkg -x "$deb" "$PREFIX"; done
-log "downloaded $(du -sm "$PREFIX/debs" | cut -f1) MB, unpacked in $((SECONDS - t0)) s"
-rm -rf "$PREFIX/debs"
+rm -f "$STAMP"
+# shellcheck source=ci/private-apt.sh
+source "$(dirname "$0")/private-apt.sh"
+private_apt_unpack "$PREFIX" "$SUITE" "$PKGS"
+mkdir -p "$PREFIX/cache"
 
 # Make the newer binaries run on the prefix's own glibc and libraries.
 LIB="$PREFIX/usr/lib/x86_64-linux-gnu"

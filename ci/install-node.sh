@@ -35,25 +35,10 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PKGS" ] && [ -x "$NODE" ]; then
 fi
 command -v patchelf >/dev/null || { log "apt-get install patchelf"; $SUDO apt-get install -y -q patchelf >/dev/null; }
 
-MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-[ -n "$MIRROR" ] || MIRROR=$(awk '/^deb / && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$MIRROR" ] || { echo "install-node: no Debian mirror found in /etc/apt" >&2; exit 1; }
-
-log "installing Node.js (forky from $MIRROR) into $PREFIX"
-rm -rf "${PREFIX:?}/usr" "${PREFIX:?}/debs" "$STAMP"
-APT="$PREFIX/apt"
-mkdir -p "$APT/lists/partial" "$APT/archives/partial" "$PREFIX/debs"
-echo "deb $MIRROR forky main" > "$APT/sources.list"
-AO=(-q -o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=/dev/null
-    -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT" -o "Dir::Cache::archives=$APT/archives"
-    -o APT::Sandbox::User="$(id -un)")
-t0=$SECONDS
-apt-get "${AO[@]}" update >/dev/null
-# shellcheck disable=SC2086
-(cd "$PREFIX/debs" && apt-get "${AO[@]}" download $PKGS >/dev/null)
-for deb in "$PREFIX"/debs/*.deb; do dpkg -x "$deb" "$PREFIX"; done
-log "downloaded $(du -sm "$PREFIX/debs" | cut -f1) MB, unpacked in $((SECONDS - t0)) s"
-rm -rf "$PREFIX/debs"
+rm -f "$STAMP"
+# shellcheck source=ci/private-apt.sh
+source "$(dirname "$0")/private-apt.sh"
+private_apt_unpack "$PREFIX" forky "$PKGS"
 
 LIB="$PREFIX/usr/lib/x86_64-linux-gnu"
 NODE=$(readlink -f "$NODE")
