@@ -110,6 +110,11 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
       st.live = false;
       runtimeKeepalivePop();
     }
+    /* The BYOB read buffer goes back to a small pool for the next exchange: allocating (and
+     * zeroing) 256 KiB per request cost every small GET its time and the GC its garbage. */
+    var pool = Module.crossioFetchBufs || (Module.crossioFetchBufs = []);
+    if (st.buf && st.buf.byteLength === 262144 && pool.length < 4) pool.push(st.buf);
+    st.buf = null;
   };
   st.fail = function(err) { fail(st, err); };
   st.str = str;
@@ -210,7 +215,8 @@ EM_JS(void, crossio_fetch_read, (int id), {
   function pull() {
     var read;
     if (st.byob) {
-      var buf = st.buf || new ArrayBuffer(cap);
+      var pool = Module.crossioFetchBufs;
+      var buf = st.buf || (pool && pool.pop()) || new ArrayBuffer(cap);
       st.buf = null;
       read = st.reader.read(new Uint8Array(buf, 0, buf.byteLength));
     } else {
@@ -219,6 +225,7 @@ EM_JS(void, crossio_fetch_read, (int id), {
     read.then(function(r) {
       if (fetches.get(id) !== st) return;
       if (r.done) {
+        if (st.byob && r.value) st.buf = r.value.buffer;
         st.end();
         _crossio_fetch_on_chunk(id, 0, 0, 1);
         return;
