@@ -82,6 +82,7 @@ mod backend {
     pub struct Builder {
         pub(crate) worker_threads: Option<usize>,
         pub(crate) max_blocking_threads: Option<usize>,
+        pub(crate) block_on_spin: Option<std::time::Duration>,
     }
 
     impl Builder {
@@ -97,6 +98,16 @@ mod backend {
         /// it queue. Zero is refused. Ignored in the main-thread build.
         pub fn max_blocking_threads(mut self, n: usize) -> Self {
             self.max_blocking_threads = Some(n);
+            self
+        }
+
+        /// Worker mode: how long `block_on` watches for a wake before it parks the worker
+        /// thread (default 300 µs; zero parks at once). The browser's main thread completes
+        /// a worker's I/O, and each futex wake-up of a parked worker adds its latency to every
+        /// event a blocking call waits for; watching costs up to this much CPU time per wait.
+        /// Ignored in the other modes.
+        pub fn block_on_spin(mut self, spin: std::time::Duration) -> Self {
+            self.block_on_spin = Some(spin);
             self
         }
 

@@ -13,7 +13,7 @@
 //!   blocking could deadlock), and [`park_block_on`] polls a future on the calling thread,
 //!   parking it between wakes.
 
-pub use crate::block::{MarkedTask, in_task, mark_task, park_block_on};
+pub use crate::block::{MarkedTask, in_task, mark_task, park_block_on, spin_park_block_on};
 pub use crate::http::parse_http_url;
 pub use crate::spawn::{RawJoinHandle, RemoteCompleter, panic_message, remote_handle};
 #[cfg(feature = "tokio")]

@@ -6,8 +6,10 @@ use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 thread_local! {
     static IN_TASK: Cell<bool> = const { Cell::new(false) };
@@ -46,29 +48,67 @@ impl<F: Future> Future for MarkedTask<F> {
     }
 }
 
-struct ThreadWaker(Thread);
+struct ThreadWaker {
+    thread: Thread,
+    /// Set by every wake; cleared before each poll. A spinning `block_on` watches it.
+    woken: AtomicBool,
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Ordering::Release);
+        self.thread.unpark();
     }
 }
 
 /// Poll `future` on the calling thread, parking the thread between wakes, until it completes.
 /// Wakers may be called from any thread.
 pub fn park_block_on<F: Future>(future: F) -> F::Output {
+    spin_park_block_on(future, Duration::ZERO)
+}
+
+/// [`park_block_on`] that, after a poll returns `Pending`, first watches for a wake for up to
+/// `spin` without sleeping and parks the thread only if none came. A thread whose wakes come
+/// from another thread at a high rate (a worker blocked on I/O that the browser's main thread
+/// completes) then skips the futex sleep and wake-up on each event, at the cost of up to
+/// `spin` of CPU time per wait.
+pub fn spin_park_block_on<F: Future>(future: F, spin: Duration) -> F::Output {
     let mut future = pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let state = Arc::new(ThreadWaker {
+        thread: std::thread::current(),
+        woken: AtomicBool::new(false),
+    });
+    let waker = Waker::from(state.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
+        state.woken.store(false, Ordering::Release);
         if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
             return v;
         }
+        if !spin.is_zero() && spin_for_wake(&state.woken, spin) {
+            continue; // the wake's unpark token makes a later park return at once: harmless
+        }
         std::thread::park();
+    }
+}
+
+/// Watch `woken` for up to `spin`; true if it was set. Reads the clock every 64 checks only.
+fn spin_for_wake(woken: &AtomicBool, spin: Duration) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if woken.load(Ordering::Acquire) {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= spin {
+            return woken.load(Ordering::Acquire);
+        }
     }
 }
 
@@ -85,6 +125,20 @@ mod tests {
         });
         assert_eq!(park_block_on(rx), Ok(7));
         t.join().unwrap();
+    }
+
+    #[test]
+    fn spin_park_block_on_is_woken_while_spinning_and_after_parking() {
+        for delay_ms in [0, 30] {
+            let (tx, rx) = futures_channel::oneshot::channel();
+            let t = std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+                tx.send(delay_ms).unwrap();
+            });
+            let got = spin_park_block_on(rx, Duration::from_millis(5));
+            assert_eq!(got, Ok(delay_ms));
+            t.join().unwrap();
+        }
     }
 
     #[test]

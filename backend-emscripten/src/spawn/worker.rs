@@ -17,6 +17,10 @@ use tokio::runtime::{Handle, Runtime};
 use crate::Builder;
 use crate::sys::threading;
 
+/// How long `block_on` watches for a wake before it parks the worker by default (see
+/// [`crate::Builder::block_on_spin`] and [`crossio_core::backend::spin_park_block_on`]).
+const BLOCK_ON_SPIN: Duration = Duration::from_micros(300);
+
 /// The sleep future of this mode (a tokio timer, driven by the pool).
 pub type Sleep = tokio::time::Sleep;
 
@@ -24,6 +28,7 @@ pub type Sleep = tokio::time::Sleep;
 pub(crate) struct Mode {
     handle: Handle,
     owned: Option<Runtime>,
+    block_on_spin: Duration,
 }
 
 impl Drop for Mode {
@@ -57,6 +62,7 @@ impl Mode {
         Ok(Mode {
             handle: rt.handle().clone(),
             owned: Some(rt),
+            block_on_spin: builder.block_on_spin.unwrap_or(BLOCK_ON_SPIN),
         })
     }
 
@@ -101,7 +107,10 @@ impl Mode {
             ));
         }
         let _guard = self.handle.enter();
-        Ok(crossio_core::backend::park_block_on(future))
+        Ok(crossio_core::backend::spin_park_block_on(
+            future,
+            self.block_on_spin,
+        ))
     }
 }
 
