@@ -4,7 +4,8 @@
 //!
 //! - [`js_ws_echo`]: a plain JS `WebSocket` echo loop;
 //! - [`js_fetch`]: a plain JS `fetch()` loop reading each body with its stream reader;
-//! - [`pthread_create_join`]: `pthread_create` of an empty thread + `pthread_join`.
+//! - [`pthread_create_join`]: `pthread_create` of an empty thread + `pthread_join`;
+//! - [`raw_echo`]: the size anchor, a one-message echo written by hand on `websocket.h`.
 //!
 //! The JS loops run on the browser's main thread (started there from any thread) and time
 //! themselves with `performance.now()`, so their figures hold no crossio code at all. Both copy
@@ -149,4 +150,13 @@ pub fn js_fetch(url: &str, requests: usize, in_flight: usize) -> JsRunFuture {
 /// browser's main thread, or if a thread could not be created.
 pub fn pthread_create_join(n: usize) -> Option<Duration> {
     sys::bench::pthread_create_join(n).map(|ms| Duration::from_secs_f64(ms / 1e3))
+}
+
+/// The size anchor of `ci/bench.sh`: the one-message echo of `crossio-size-echo` (connect to
+/// `url`, send "hello", print `echo: …`, close, print `closed`) written by hand against
+/// `emscripten/websocket.h` without any of crossio (`sys/raw_echo.rs`). Returns at once; the
+/// echo runs from the socket's callbacks. `Err` carries Emscripten's result code when the
+/// socket cannot be created.
+pub fn raw_echo(url: &str) -> std::result::Result<(), i32> {
+    sys::raw_echo::run(url)
 }

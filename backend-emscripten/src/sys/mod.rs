@@ -3,7 +3,8 @@
 //! [`proxying`] (`emscripten/proxying.h`), [`threading`] (`emscripten/threading.h`, the pthread
 //! pool), [`heap`] (malloc statistics), [`websocket`] (`emscripten/websocket.h`), [`fetch`] (the
 //! browser's `fetch()`, `csrc/fetch.c`), [`engine`] (which JS engine runs the module) and, with the `bench` feature, `bench` (raw-browser
-//! baselines, `csrc/bench.c`).
+//! baselines, `csrc/bench.c`) and `raw_echo` (the size anchor: an echo on raw
+//! `websocket.h`, no crossio).
 //!
 //! This is the only module of the crate with `unsafe` code. Every function it exports is safe.
 //! Events go up as `(key, event)` to plain function pointers handed down by the modules above
@@ -22,6 +23,8 @@ pub mod heap;
 #[cfg(feature = "jspi")]
 pub mod jspi;
 pub mod proxying;
+#[cfg(feature = "bench")]
+pub mod raw_echo;
 pub mod threading;
 pub mod websocket;
 

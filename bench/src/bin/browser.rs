@@ -1,7 +1,9 @@
 //! The browser bench page (wasm32-unknown-emscripten, both modes), built and run by
 //! `ci/bench.sh` like the conformance runner.
 //!
-//! Opened as `page.html?localhost&http=P&ws=Q[&browser=NAME][&rounds=R]`. In the same page and
+//! Opened as `page.html?localhost&http=P&ws=Q[&browser=NAME][&rounds=R][&only=TEXT][&spin_us=N]` (`only`:
+//! run just the cases whose name contains TEXT; `spin_us`: worker mode's `block_on` spin, see
+//! `Builder::block_on_spin`; both for a quick A/B of one row). In the same page and
 //! against the same test server it measures crossio's Transport and Http against a raw JS
 //! WebSocket / `fetch()` loop (`crossio_emscripten::bench`), and in worker mode the pool
 //! (`spawn_blocking`, `spawn`) against `pthread_create` + `pthread_join`; where `block_on` is
@@ -19,7 +21,9 @@ fn main() {
         ws_port: 0,
         browser: "browser".into(),
         rounds: 9,
+        only: String::new(),
     };
+    let mut builder = EmscriptenBackend::builder();
     for arg in std::env::args().skip(1) {
         let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
         match k {
@@ -27,6 +31,11 @@ fn main() {
             "ws" => opts.ws_port = v.parse().unwrap_or(0),
             "browser" => opts.browser = v.to_owned(),
             "rounds" => opts.rounds = v.parse().unwrap_or(9).max(1),
+            "only" => opts.only = v.replace("%20", " "),
+            "spin_us" => {
+                let us = v.parse().unwrap_or(0);
+                builder = builder.block_on_spin(std::time::Duration::from_micros(us));
+            }
             _ => {}
         }
     }
@@ -41,7 +50,7 @@ fn main() {
         page::exit(1);
         return;
     }
-    let backend = match EmscriptenBackend::new() {
+    let backend = match builder.build() {
         Ok(b) => b,
         Err(e) => {
             println!("cannot start the backend: {e}");
@@ -74,6 +83,8 @@ mod page_bench {
         pub ws_port: u16,
         pub browser: String,
         pub rounds: usize,
+        /// Run only the cases whose name contains this (empty: every case).
+        pub only: String,
     }
 
     fn report(rows: &[Row]) {
@@ -100,6 +111,7 @@ mod page_bench {
         let http = format!("http://127.0.0.1:{}", o.http_port);
         let mut passed = 0;
         let mut failed = 0;
+        let want = |name: &str| name.contains(o.only.as_str());
         let mut tally = |name: &str, r: Res<Vec<Row>>| match r {
             Ok(rows) => {
                 report(&rows);
@@ -112,6 +124,9 @@ mod page_bench {
         };
         for (size, n) in [(32usize, 1000usize), (1024, 1000), (64 << 10, 200)] {
             let name = format!("ws echo {} ×1 conn", size_name(size));
+            if !want(&name) {
+                continue;
+            }
             let r = ws_echo(&b, &ws_url, size, n, o.rounds, &section, &name).await;
             tally(&name, r);
         }
@@ -125,6 +140,9 @@ mod page_bench {
             } else {
                 format!("http GET {} ×{in_flight} in flight", size_name(size))
             };
+            if !want(&name) {
+                continue;
+            }
             let url = format!("{http}/bytes/{size}");
             let r = http_get(&b, &url, size, n, in_flight, o.rounds, &section, &name).await;
             tally(&name, r);
@@ -132,11 +150,14 @@ mod page_bench {
         if b.capabilities().block_on_allowed {
             for what in [BlockOn::Ready, BlockOn::Get, BlockOn::WsEcho] {
                 let name = what.name();
+                if !want(name) {
+                    continue;
+                }
                 let r = block_on_vs_await(&b, what, &http, &ws_url, o.rounds, &section).await;
                 tally(name, r);
             }
         }
-        if WORKER_MODE {
+        if WORKER_MODE && want("pool: ") {
             let name = "pool: spawn_blocking round trip";
             let r = pool(&b, true, 200, o.rounds, &section, name).await;
             tally(name, r);

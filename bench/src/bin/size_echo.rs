@@ -1,6 +1,6 @@
 //! The small echo whose release size `ci/bench.sh` compares with the same program written
 //! directly against `emscripten/websocket.h` in C (`bench/csrc/echo.c`): connect, send one text
-//! message, print the echo, close. Opened as `page.html?ws://127.0.0.1:PORT/echo`.
+//! message, print the echo's text, close. Opened as `page.html?ws://127.0.0.1:PORT/echo`.
 
 #[cfg(target_os = "emscripten")]
 fn main() {
@@ -19,8 +19,8 @@ fn main() {
         let result = async {
             let mut ws = backend.connect(&url, ConnectOptions::new()).await?;
             ws.send(Message::text("hello")).await?;
-            if let Some(m) = ws.next().await {
-                println!("echo: {:?}", m?);
+            if let Some(Message::Text(text)) = ws.next().await.transpose()? {
+                println!("echo: {text}");
             }
             ws.close().await
         };
