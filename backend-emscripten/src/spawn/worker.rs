@@ -19,7 +19,7 @@ use crate::sys::threading;
 
 /// How long `block_on` watches for a wake before it parks the worker by default (see
 /// [`crate::Builder::block_on_spin`] and [`crossio_core::backend::spin_park_block_on`]).
-const BLOCK_ON_SPIN: Duration = Duration::from_micros(300);
+const BLOCK_ON_SPIN: Duration = Duration::ZERO;
 
 /// The sleep future of this mode (a tokio timer, driven by the pool).
 pub type Sleep = tokio::time::Sleep;
