@@ -198,6 +198,25 @@ async fn accept(listener: TcpListener, acceptor: TlsAcceptor, http_port: u16, ws
     }
 }
 
+/// `head` (a request head and maybe more bytes) with its `Connection` headers replaced by
+/// `Connection: close`: the relay routes a connection by its first request only, so a client
+/// must not reuse an HTTP connection for a WebSocket handshake (Node's undici would).
+fn close_after_first(head: &[u8]) -> Vec<u8> {
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(head.len(), |i| i + 2);
+    let mut out = Vec::with_capacity(head.len() + 19);
+    for line in head[..end].split_inclusive(|&b| b == b'\n') {
+        if !line.to_ascii_lowercase().starts_with(b"connection:") {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(b"Connection: close\r\n");
+    out.extend_from_slice(&head[end..]);
+    out
+}
+
 /// Read the first request head, pick the plain port it belongs to, and relay both ways.
 async fn relay(
     mut tls: tokio_rustls::server::TlsStream<TcpStream>,
@@ -214,10 +233,10 @@ async fn relay(
         head.extend_from_slice(&buf[..n]);
     }
     let lower = String::from_utf8_lossy(&head).to_ascii_lowercase();
-    let port = if lower.contains("upgrade: websocket") {
-        ws_port
+    let (port, head) = if lower.contains("upgrade: websocket") {
+        (ws_port, head)
     } else {
-        http_port
+        (http_port, close_after_first(&head))
     };
     let mut plain = TcpStream::connect(("127.0.0.1", port)).await?;
     plain.set_nodelay(true)?;
