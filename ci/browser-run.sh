@@ -10,6 +10,14 @@
 # SharedArrayBuffer even when the page is cross-origin isolated).
 # node: PROGRAM.js run by Node.js 24 (ci/install-node.sh), no server: the query's `&`-separated
 # items become its arguments; its stdout is the log.
+# TLS trust (the test server's CA, generated at its start; ci/testserver.sh exports both):
+#   CROSSIO_TRUST_CA_PEM=FILE  the CA the browser must trust: Firefox gets it in its profile's
+#     NSS database (certutil), WebKit in a private mount namespace where the system bundle
+#     /etc/ssl/certs/ca-certificates.crt (GnuTLS's trust store) is a copy with the CA appended
+#     (nothing on the machine changes), Node.js through NODE_EXTRA_CA_CERTS;
+#   CROSSIO_TRUST_SPKI=BASE64  Chromium: --ignore-certificate-errors-spki-list with the trusted
+#     server certificate's SPKI hash (Chromium matches the SPKIs of the chain the server sends,
+#     here the leaf alone, so the CA's own hash would not do).
 # Success iff the output has a line "N passed, 0 failed". The log is also copied to $CROSSIO_LOG.
 # Only processes started here are ended (browser by process group, emrun by PID).
 set -euo pipefail
@@ -71,6 +79,7 @@ trap 'exit 130' INT TERM
 if [ -n "$NODE" ]; then
   IFS='&' read -r -a NODE_ARGS <<< "$QUERY"
   say "running $NODE $NAME ${NODE_ARGS[*]}"
+  [ -z "${CROSSIO_TRUST_CA_PEM:-}" ] || export NODE_EXTRA_CA_CERTS="$CROSSIO_TRUST_CA_PEM"
   (cd "$DIR" && exec setsid "$NODE" "$NAME" "${NODE_ARGS[@]}") >>"$LOG" 2>&1 </dev/null &
   BROWSER_PID=$!; EMRUN_PID=$BROWSER_PID   # node is both the server and the browser here
   tail -n +1 -f -s 0.2 --pid="$BROWSER_PID" "$LOG" &
@@ -95,13 +104,25 @@ else
   # Not a job-control shell, so the child is no group leader: setsid runs the browser in place,
   # in a new session and process group whose id is its PID.
   if [ "$BROWSER" = chromium ]; then
+    SPKI=(); [ -z "${CROSSIO_TRUST_SPKI:-}" ] || SPKI=(--ignore-certificate-errors-spki-list="$CROSSIO_TRUST_SPKI")
     setsid chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
       --disable-background-networking --disable-component-update --disable-sync \
-      --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
+      "${SPKI[@]}" --user-data-dir="$PROFILE" "$URL" >"$BLOG" 2>&1 </dev/null &
   elif [ "$BROWSER" = webkit ]; then
-    JSC_useSharedArrayBuffer=true setsid bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK" \
-      >"$BLOG" 2>&1 </dev/null &
+    OPEN=(bash "$(dirname "$0")/webdriver-open.sh" "$URL" "$WORK")
+    if [ -n "${CROSSIO_TRUST_CA_PEM:-}" ]; then
+      cat /etc/ssl/certs/ca-certificates.crt "$CROSSIO_TRUST_CA_PEM" > "$WORK/ca-bundle.crt"
+      # shellcheck disable=SC2016 # expanded by the inner shell
+      OPEN=(unshare --mount --propagation private sh -c \
+        'mount --bind "$0" /etc/ssl/certs/ca-certificates.crt && exec "$@"' "$WORK/ca-bundle.crt" "${OPEN[@]}")
+    fi
+    JSC_useSharedArrayBuffer=true setsid "${OPEN[@]}" >"$BLOG" 2>&1 </dev/null &
   else
+    if [ -n "${CROSSIO_TRUST_CA_PEM:-}" ]; then
+      command -v certutil >/dev/null || { say "certutil missing: run ci/install-browsers.sh" >&2; exit 2; }
+      certutil -N -d "sql:$PROFILE" --empty-password
+      certutil -A -d "sql:$PROFILE" -n "crossio test CA" -t "C,," -i "$CROSSIO_TRUST_CA_PEM"
+    fi
     MOZ_HEADLESS=1 setsid firefox-esr --headless --no-remote --profile "$PROFILE" "$URL" \
       >"$BLOG" 2>&1 </dev/null &
   fi

@@ -74,6 +74,7 @@ impl Introspect for EmscriptenBackend {
         caps.client_user_agent = false;
         caps.client_connect_timeout = false;
         caps.client_decompress_off = false;
+        caps.client_tls = false;
         caps
     }
 

@@ -60,11 +60,21 @@ pub(crate) fn socket_not_created(url: &str, code: i32) -> Error {
     )
 }
 
-/// The socket closed before its handshake completed.
+/// The socket closed before its handshake completed. The browser says no more: for `wss://`
+/// the message names TLS as a possible reason (an untrusted certificate ends the same way).
 pub(crate) fn connect_failed(url: &str, code: u16) -> Error {
+    let why = if code == 1015 {
+        // Firefox reports a failed TLS handshake with the reserved code 1015.
+        "; the TLS handshake failed"
+    } else if url.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("wss:")) {
+        "; the browser gives no detail (refused, unreachable, or TLS: a certificate it does \
+         not trust)"
+    } else {
+        ""
+    };
     Error::new(
         ErrorKind::Connect,
-        format!("connecting to {url}: the connection failed (close code {code})"),
+        format!("connecting to {url}: the connection failed (close code {code}){why}"),
     )
 }
 

@@ -145,10 +145,17 @@ mod backend {
         /// Default headers (HTTP only: browsers cannot put headers on a WebSocket handshake),
         /// the default request timeout and the credentials mode are honoured; a User-Agent, a
         /// connect timeout, `decompress(false)` and headers the Fetch standard forbids are
-        /// `Unsupported` (the browser owns them).
+        /// `Unsupported` (the browser owns them), and so is every TLS option (whom to trust and
+        /// which client certificate to present is the browser's business), after the checks
+        /// of [`ClientOptions::validate`] (malformed PEM is `InvalidInput` here too).
         fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
             options.validate()?;
-            let refused = if options.user_agent.is_some() {
+            let refused = if let Some(tls) = tls_option(&options) {
+                Some(format!(
+                    "{tls} (TLS trust and client certificates are the browser's business: \
+                     configure the browser or the OS)"
+                ))
+            } else if options.user_agent.is_some() {
                 Some("a User-Agent (the browser sends its own)".to_owned())
             } else if options.connect_timeout.is_some() {
                 Some("a connect timeout (fetch() has no connect phase to time)".to_owned())
@@ -174,6 +181,21 @@ mod backend {
 
         fn client_options(&self) -> &ClientOptions {
             &self.client
+        }
+    }
+
+    /// The first TLS option `options` sets, by name.
+    fn tls_option(options: &ClientOptions) -> Option<&'static str> {
+        if !options.tls_root_certificates_pem.is_empty() {
+            Some("tls_root_certificates_pem")
+        } else if !options.tls_builtin_roots {
+            Some("tls_builtin_roots(false)")
+        } else if options.tls_client_certificate_pem.is_some() {
+            Some("tls_client_certificate_pem")
+        } else if options.tls_client_key_pem.is_some() {
+            Some("tls_client_key_pem")
+        } else {
+            None
         }
     }
 

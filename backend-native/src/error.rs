@@ -15,7 +15,10 @@ pub(crate) fn ws_connect(url: &str, e: WsError) -> Error {
             "connecting to {url}: the server answered the handshake with HTTP {}",
             resp.status()
         ),
-        _ => format!("connecting to {url}"),
+        _ => match crate::tls::tls_cause(&e) {
+            Some(tls) => format!("connecting to {url}: {tls}"),
+            None => format!("connecting to {url}"),
+        },
     };
     Error::new(kind, msg).with_source(e)
 }
@@ -73,7 +76,9 @@ pub(crate) fn http(url: &str, e: reqwest::Error) -> Error {
     } else {
         ErrorKind::Io
     };
-    let msg = if e.is_redirect() {
+    let msg = if let Some(tls) = crate::tls::tls_cause(&e) {
+        format!("request to {url}: {tls}")
+    } else if e.is_redirect() {
         format!("request to {url}: too many redirects")
     } else if e.is_request() && !e.is_timeout() {
         format!("request to {url}: the connection failed before a response arrived")

@@ -29,7 +29,9 @@ impl NativeBackend {
         };
         let options = &self.client.options;
         let decompress = options.decompress;
+        let tls = self.client.tls()?;
         let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls.http.clone())
             .redirect(policy)
             .no_proxy()
             .default_headers(options.default_headers.clone())

@@ -5,6 +5,10 @@
 //! multi-thread runtime that the backend owns (or one you hand it with
 //! [`NativeBackend::from_handle`]).
 //!
+//! HTTPS and WSS share one TLS configuration: one trust store (the platform's roots through
+//! `rustls-platform-verifier`, plus `ClientOptions::tls_root_certificates_pem`, or those alone
+//! with `tls_builtin_roots(false)`) and one optional client certificate.
+//!
 //! Futures returned by the backend may be polled from any executor: work that needs tokio's
 //! context (connecting, timers, the HTTP connection pool) is started on the backend's runtime.
 #![warn(missing_docs)]
@@ -14,6 +18,7 @@ mod capabilities;
 mod error;
 mod http;
 mod spawn;
+mod tls;
 mod transport;
 
 use std::collections::HashMap;
@@ -42,29 +47,51 @@ struct Inner {
     local: spawn::LocalThread,
 }
 
-/// The client-wide options and the reqwest clients built from them (one per redirect policy).
+/// The client-wide options, the TLS configurations built from them (shared by HTTPS and WSS)
+/// and the reqwest clients (one per redirect policy).
 struct ClientState {
     options: ClientOptions,
     clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
+    tls: Mutex<Option<Arc<tls::TlsConfigs>>>,
 }
 
 impl ClientState {
-    fn new(options: ClientOptions) -> Arc<Self> {
+    fn new(options: ClientOptions, tls: Option<Arc<tls::TlsConfigs>>) -> Arc<Self> {
         Arc::new(ClientState {
             options,
             clients: Mutex::new(HashMap::new()),
+            tls: Mutex::new(tls),
         })
+    }
+
+    /// The TLS configurations, built on first use when the options set no TLS option (the
+    /// platform's roots are then read only by a program that uses TLS).
+    fn tls(&self) -> Result<Arc<tls::TlsConfigs>> {
+        let mut slot = self.tls.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = &*slot {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(tls::build(&self.options)?);
+        *slot = Some(t.clone());
+        Ok(t)
     }
 }
 
 impl Configure for NativeBackend {
     /// Every option is honoured natively; `credentials` means no cookies either way (there is
-    /// no cookie store).
+    /// no cookie store). TLS options are turned into the one TLS configuration of HTTPS and
+    /// WSS here: roots that are no certificates, or a client key that does not match its
+    /// certificate, are `InvalidInput` naming the option.
     fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
         options.validate()?;
+        let tls = if options.sets_tls() {
+            Some(Arc::new(tls::build(&options)?))
+        } else {
+            None
+        };
         Ok(NativeBackend {
             inner: self.inner.clone(),
-            client: ClientState::new(options),
+            client: ClientState::new(options, tls),
         })
     }
 
@@ -160,7 +187,7 @@ impl NativeBackend {
                 runtime: Mutex::new(runtime),
                 local: spawn::LocalThread::default(),
             }),
-            client: ClientState::new(ClientOptions::default()),
+            client: ClientState::new(ClientOptions::default(), None),
         }
     }
 

@@ -95,8 +95,19 @@ impl Transport for NativeBackend {
             .max_frame_size(Some(max));
         let timeout = options.connect_timeout;
         let url_owned = url.to_owned();
+        let connector = match parsed.scheme() {
+            "wss" => Some(tokio_tungstenite::Connector::Rustls(
+                self.client.tls()?.ws.clone(),
+            )),
+            _ => None,
+        };
         let handshake = async move {
-            let attempt = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+            let attempt = tokio_tungstenite::connect_async_tls_with_config(
+                request,
+                Some(config),
+                true,
+                connector,
+            );
             match tokio::time::timeout(timeout, attempt).await {
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,

@@ -36,6 +36,9 @@ pub mod browser;
 pub mod faults;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
+mod tls_cases;
+#[cfg(not(target_os = "emscripten"))]
+pub mod tls_server;
 
 /// Where the test server listens, and how to observe the event loop.
 #[derive(Debug, Clone)]
@@ -63,9 +66,50 @@ pub struct Env {
     /// records how each connection ended; [`run_case`] sets a fresh one per case and then checks
     /// those records (see [`expected_unclean_ws_ends`]). Empty: no tag is added.
     pub ws_tag: String,
+    /// The test server's TLS listeners and the PEM texts that go with them.
+    pub tls: TlsEnv,
+}
+
+/// The test server's TLS listeners (every HTTP and WebSocket endpoint over TLS, see the
+/// server's `tls_server` module) and the PEM texts of its test CA and client identity.
+#[derive(Debug, Clone, Default)]
+pub struct TlsEnv {
+    /// Port with a certificate (for `127.0.0.1` and `localhost`) from the test CA.
+    pub port: u16,
+    /// Port with the same certificate that requires a client certificate from the test CA.
+    pub mtls_port: u16,
+    /// Port with a certificate from a second CA that nobody is told to trust.
+    pub untrusted_port: u16,
+    /// The test CA's certificate.
+    pub ca_pem: String,
+    /// A client certificate issued by the test CA.
+    pub client_cert_pem: String,
+    /// Its private key (PKCS#8 PEM).
+    pub client_key_pem: String,
+    /// A client certificate from the untrusted CA: the `mtls` port refuses it, and it does not
+    /// match `client_key_pem`.
+    pub other_cert_pem: String,
+    /// base64 of the SHA-256 of the trusted server certificate's SubjectPublicKeyInfo (for
+    /// Chromium's `--ignore-certificate-errors-spki-list`); empty in the browser runner.
+    pub server_spki_sha256: String,
 }
 
 impl Env {
+    /// `https://127.0.0.1:{port}{path}` (`port`: one of [`TlsEnv`]'s).
+    pub fn https(&self, port: u16, path: &str) -> String {
+        format!("https://127.0.0.1:{port}{path}")
+    }
+
+    /// `wss://127.0.0.1:{port}{path}`, tagged as [`Env::ws`] does.
+    pub fn wss(&self, port: u16, path: &str) -> String {
+        let url = format!("wss://127.0.0.1:{port}{path}");
+        if self.ws_tag.is_empty() || path.contains("tag=") {
+            return url;
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}tag={}", self.ws_tag)
+    }
+
     /// `http://127.0.0.1:{http_port}{path}`
     pub fn http(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.http_port)
@@ -219,6 +263,12 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: tls_cases::tls_https_trusted_via_added_root_is_ok,
+        Transport: tls_cases::tls_wss_trusted_via_added_root_is_ok,
+        Http: tls_cases::tls_untrusted_https_is_connect_error_naming_tls,
+        Transport: tls_cases::tls_untrusted_wss_is_connect_error_naming_tls,
+        Http: tls_cases::tls_mtls_client_certificate_is_presented,
+        Http: tls_cases::tls_bad_pem_is_invalid_input,
         Http: http_cases::http_cors_refusal_is_connect_error_naming_cors,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,

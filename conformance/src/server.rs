@@ -37,6 +37,12 @@
 //!   that tag, in the order they were accepted.
 //! - `OPTIONS` on any path answers a CORS preflight.
 //! - `/no-cors` answers `no cors` (and `OPTIONS` with 204) without any CORS header.
+//! - `/tls-material` answers [`crate::TlsEnv`]'s PEM texts as JSON (`ca_pem`,
+//!   `client_cert_pem`, `client_key_pem`, `other_cert_pem`), for the browser runner.
+//!
+//! TLS ports ([`crate::tls_server`]): every endpoint above, HTTP and WebSocket, over TLS with a
+//! certificate from a test CA generated at start (and with a client certificate required, and
+//! from an untrusted CA).
 //!
 //! Every HTTP response carries `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers:
 //! *` (unless the route says otherwise) and `Cross-Origin-Resource-Policy: cross-origin`.
@@ -86,6 +92,8 @@ pub struct TestServer {
     pub ws_port: u16,
     /// Port of the fault server (see [`crate::faults`]).
     pub fault_port: u16,
+    /// Ports and PEM texts of the TLS listeners (see [`crate::tls_server`]).
+    pub tls: crate::TlsEnv,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -103,15 +111,18 @@ impl TestServer {
             .enable_all()
             .thread_name("crossio-testserver")
             .build()?;
-        let (http, ws, faults) = rt.block_on(async {
+        let (http, ws, faults, tls) = rt.block_on(async {
             let http = TcpListener::bind(("127.0.0.1", http_port)).await?;
             let ws = TcpListener::bind(("127.0.0.1", ws_port)).await?;
             let faults = TcpListener::bind(("127.0.0.1", 0)).await?;
-            Ok::<_, std::io::Error>((http, ws, faults))
+            let tls = crate::tls_server::TlsListeners::bind().await?;
+            Ok::<_, std::io::Error>((http, ws, faults, tls))
         })?;
         let http_port = http.local_addr()?.port();
         let ws_port = ws.local_addr()?.port();
         let fault_port = faults.local_addr()?.port();
+        let tls_env = tls.env.clone();
+        let _ = TLS_MATERIAL.set(tls_env.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("crossio-testserver".into())
@@ -120,6 +131,7 @@ impl TestServer {
                     tokio::spawn(accept_http(http));
                     tokio::spawn(accept_ws(ws));
                     tokio::spawn(crate::faults::accept_faults(faults));
+                    tls.spawn(http_port, ws_port);
                     let _ = stop_rx.await;
                 });
                 rt.shutdown_background();
@@ -128,6 +140,7 @@ impl TestServer {
             http_port,
             ws_port,
             fault_port,
+            tls: tls_env,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -149,6 +162,11 @@ impl TestServer {
             "http_port": self.http_port,
             "ws_port": self.ws_port,
             "fault_port": self.fault_port,
+            "tls_port": self.tls.port,
+            "mtls_port": self.tls.mtls_port,
+            "untrusted_tls_port": self.tls.untrusted_port,
+            "tls_ca_pem": self.tls.ca_pem,
+            "tls_spki_sha256": self.tls.server_spki_sha256,
         })
         .to_string()
     }
@@ -576,9 +594,30 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
         },
         ["compressed", encoding] => compressed(encoding, &q),
         ["ws-ends"] => ws_ends(&q),
+        ["tls-material"] => tls_material(),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
 }
+
+/// `/tls-material`: the test CA and the client identity as JSON.
+fn tls_material() -> Response<HttpBody> {
+    let Some(t) = TLS_MATERIAL.get() else {
+        return simple(StatusCode::NOT_FOUND, "no TLS listeners");
+    };
+    let json = serde_json::json!({
+        "ca_pem": t.ca_pem,
+        "client_cert_pem": t.client_cert_pem,
+        "client_key_pem": t.client_key_pem,
+        "other_cert_pem": t.other_cert_pem,
+    });
+    let mut r = simple(StatusCode::OK, json.to_string());
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+/// The TLS material of the test server running in this process (the first one started).
+static TLS_MATERIAL: OnceLock<crate::TlsEnv> = OnceLock::new();
 
 /// `/stream`: a chunked body of `chunks` chunks of `size` bytes, `delay_ms` apart.
 fn stream(q: &HashMap<String, String>) -> Response<HttpBody> {

@@ -96,6 +96,7 @@ mod native {
             heartbeat_max_gap,
             zero_pool_builds,
             ws_tag: String::new(),
+            tls: server.tls.clone(),
         };
         let backend = NativeBackend::new().expect("start the native backend");
         let trials = cases::<NativeBackend>()

@@ -103,6 +103,13 @@ pub struct Capabilities {
     /// Response decoding can be switched off (`ClientOptions::decompress(false)`). `false`:
     /// browsers always decode; switching it off is `Unsupported`.
     pub client_decompress_off: bool,
+    /// The TLS client options are honoured
+    /// ([`ClientOptions::tls_root_certificates_pem`](crate::ClientOptions::tls_root_certificates_pem),
+    /// `tls_builtin_roots`, the client certificate and key): natively, for HTTPS and WSS alike.
+    /// `false`: the browser decides whom to trust and which client certificate to present;
+    /// setting any of them is [`ErrorKind::Unsupported`] (after the checks every target makes:
+    /// malformed PEM is `InvalidInput` everywhere).
+    pub client_tls: bool,
 }
 
 impl Capabilities {
@@ -135,6 +142,7 @@ impl Capabilities {
             client_user_agent: true,
             client_connect_timeout: true,
             client_decompress_off: true,
+            client_tls: true,
         }
     }
 }

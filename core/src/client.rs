@@ -48,6 +48,48 @@ pub struct ClientOptions {
     /// ([`Capabilities::http_decoded_encodings`](crate::Capabilities::http_decoded_encodings)):
     /// `false` is `Unsupported` there.
     pub decompress: bool,
+    /// Root certificates (PEM, one or more `CERTIFICATE` blocks per entry) trusted for HTTPS
+    /// and WSS natively, in addition to the built-in roots unless
+    /// [`tls_builtin_roots`](Self::tls_builtin_roots) is false. Natively HTTPS and WSS share
+    /// one trust store: the built-in roots are the platform's (the OS store, through
+    /// `rustls-platform-verifier`), as a browser on that machine trusts, so a private CA the
+    /// OS trusts works for both. Default: none. Browsers trust what the browser trusts:
+    /// setting any TLS option there is `Unsupported`
+    /// ([`Capabilities::client_tls`](crate::Capabilities::client_tls)).
+    pub tls_root_certificates_pem: Vec<String>,
+    /// Whether the built-in roots (the platform's store) are trusted. `false`: only
+    /// [`tls_root_certificates_pem`](Self::tls_root_certificates_pem), which must then name
+    /// at least one. Default: true.
+    pub tls_builtin_roots: bool,
+    /// A client certificate (PEM: the certificate, then any intermediates) presented when a
+    /// server asks for one (mutual TLS), natively for HTTPS and WSS alike. Needs
+    /// [`tls_client_key_pem`](Self::tls_client_key_pem). Default: none.
+    pub tls_client_certificate_pem: Option<String>,
+    /// The private key of [`tls_client_certificate_pem`](Self::tls_client_certificate_pem)
+    /// (PEM: PKCS#8, PKCS#1 or SEC1). Its `Debug` output hides the key. Default: none.
+    pub tls_client_key_pem: Option<PrivateKeyPem>,
+}
+
+/// A private key in PEM, whose `Debug` output does not show the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateKeyPem(String);
+
+impl PrivateKeyPem {
+    /// Wrap a PEM text (checked by [`ClientOptions::validate`], not here).
+    pub fn new(pem: impl Into<String>) -> Self {
+        PrivateKeyPem(pem.into())
+    }
+
+    /// The PEM text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PrivateKeyPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateKeyPem(..)")
+    }
 }
 
 impl Default for ClientOptions {
@@ -59,6 +101,10 @@ impl Default for ClientOptions {
             request_timeout: None,
             credentials: Credentials::default(),
             decompress: true,
+            tls_root_certificates_pem: Vec::new(),
+            tls_builtin_roots: true,
+            tls_client_certificate_pem: None,
+            tls_client_key_pem: None,
         }
     }
 }
@@ -116,8 +162,44 @@ impl ClientOptions {
         self
     }
 
+    /// Add root certificates from PEM (see the field).
+    pub fn tls_root_certificates_pem(mut self, pem: &str) -> Self {
+        self.tls_root_certificates_pem.push(pem.to_owned());
+        self
+    }
+
+    /// Trust the built-in roots or only the added ones (see the field).
+    pub fn tls_builtin_roots(mut self, builtin: bool) -> Self {
+        self.tls_builtin_roots = builtin;
+        self
+    }
+
+    /// The client certificate chain for mutual TLS (see the field).
+    pub fn tls_client_certificate_pem(mut self, pem: &str) -> Self {
+        self.tls_client_certificate_pem = Some(pem.to_owned());
+        self
+    }
+
+    /// The client certificate's private key (see the field).
+    pub fn tls_client_key_pem(mut self, pem: &str) -> Self {
+        self.tls_client_key_pem = Some(PrivateKeyPem::new(pem));
+        self
+    }
+
+    /// Whether any TLS option differs from its default (browsers refuse them all).
+    pub fn sets_tls(&self) -> bool {
+        !self.tls_root_certificates_pem.is_empty()
+            || !self.tls_builtin_roots
+            || self.tls_client_certificate_pem.is_some()
+            || self.tls_client_key_pem.is_some()
+    }
+
     /// Check what no target can honour: a zero deadline, a User-Agent that is not a valid
-    /// header value. `Err` is [`ErrorKind::InvalidInput`](crate::ErrorKind) naming the option.
+    /// header value, TLS options that are not well-formed PEM of the right kind (see
+    /// [`crate::tls_pem`]), a client certificate without its key or the reverse, no roots at
+    /// all. `Err` is [`ErrorKind::InvalidInput`](crate::ErrorKind) naming the option. Whether a
+    /// key matches its certificate takes the backend's crypto: natively `with_client_options`
+    /// checks it (also `InvalidInput`).
     pub fn validate(&self) -> Result<()> {
         for (name, t) in [
             ("connect_timeout", self.connect_timeout),
@@ -135,7 +217,7 @@ impl ClientOptions {
                     .with_source(e)
             })?;
         }
-        Ok(())
+        crate::tls_pem::validate(self)
     }
 }
 

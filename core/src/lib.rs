@@ -46,12 +46,13 @@ mod error;
 mod http;
 pub mod prelude;
 mod spawn;
+pub mod tls_pem;
 #[cfg(feature = "tokio")]
 mod tokio_join;
 mod transport;
 
 pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
-pub use crate::client::{ClientOptions, Configure, Credentials};
+pub use crate::client::{ClientOptions, Configure, Credentials, PrivateKeyPem};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::http::{
     Body, ContentEncoding, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request,

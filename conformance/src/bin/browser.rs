@@ -1,12 +1,13 @@
 //! The conformance suite in a browser (wasm32-unknown-emscripten).
 //!
-//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F` (emrun turns the query into
-//! `argv`). It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
+//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F&tls=T&mtls=M&untrusted=U`
+//! (emrun turns the query into `argv`); the TLS PEM texts are read from the test server's
+//! `/tls-material` before the suite starts. It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
 //! and `N passed, N failed`, then exits with 0 or 1.
 
 #[cfg(target_os = "emscripten")]
 mod runner {
-    use crossio_conformance::{Env, Summary, run_suite};
+    use crossio_conformance::{Env, Summary, TlsEnv, run_suite};
     use crossio_emscripten::{EmscriptenBackend, diagnostics, page};
 
     /// What the page's query asks for.
@@ -16,6 +17,9 @@ mod runner {
         ws_port: u16,
         closed_port: u16,
         fault_port: u16,
+        tls_port: u16,
+        mtls_port: u16,
+        untrusted_port: u16,
         filter: String,
         /// `soak=CONNS,MSGS,CYCLES` runs the load and soak instead of the suite.
         soak: Option<(usize, usize, usize)>,
@@ -30,6 +34,9 @@ mod runner {
                 "ws" => a.ws_port = v.parse().unwrap_or(0),
                 "closed" => a.closed_port = v.parse().unwrap_or(0),
                 "fault" => a.fault_port = v.parse().unwrap_or(0),
+                "tls" => a.tls_port = v.parse().unwrap_or(0),
+                "mtls" => a.mtls_port = v.parse().unwrap_or(0),
+                "untrusted" => a.untrusted_port = v.parse().unwrap_or(0),
                 "filter" => a.filter = v.to_owned(),
                 "soak" => {
                     let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
@@ -52,8 +59,13 @@ mod runner {
 
     /// Check the ports, the FFI layout and the backend; `None` after [`fail_setup`].
     fn setup(a: &Args) -> Option<(Env, EmscriptenBackend)> {
-        if a.http_port == 0 || a.ws_port == 0 || a.closed_port == 0 || a.fault_port == 0 {
-            fail_setup("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F");
+        let ports = [a.http_port, a.ws_port, a.closed_port, a.fault_port];
+        let tls_ports = [a.tls_port, a.mtls_port, a.untrusted_port];
+        if ports.into_iter().chain(tls_ports).any(|p| p == 0) {
+            fail_setup(
+                "missing ports: open the page with \
+                 ?http=P&ws=Q&closed=R&fault=F&tls=T&mtls=M&untrusted=U",
+            );
             return None;
         }
         // Several cases panic on purpose: one line each instead of the default report.
@@ -95,6 +107,12 @@ mod runner {
                 ]
             },
             ws_tag: String::new(),
+            tls: TlsEnv {
+                port: a.tls_port,
+                mtls_port: a.mtls_port,
+                untrusted_port: a.untrusted_port,
+                ..TlsEnv::default()
+            },
         };
         match EmscriptenBackend::new() {
             Ok(b) => Some((env, b)),
@@ -131,8 +149,33 @@ mod runner {
         summary
     }
 
+    /// The test server's TLS PEM texts (`/tls-material`) into `env.tls`.
+    async fn tls_material(b: &EmscriptenBackend, env: &mut Env) -> Result<(), String> {
+        use crossio_core::{Http, Request};
+        let req = Request::get(&env.http("/tls-material"))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = b.send(req).await.map_err(|e| e.to_string())?;
+        let text = resp.text().await.map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let field = |k: &str| v[k].as_str().map(str::to_owned).ok_or(format!("no {k}"));
+        env.tls.ca_pem = field("ca_pem")?;
+        env.tls.client_cert_pem = field("client_cert_pem")?;
+        env.tls.client_key_pem = field("client_key_pem")?;
+        env.tls.other_cert_pem = field("other_cert_pem")?;
+        Ok(())
+    }
+
     /// The wake-latency bench line, every case `filter` selects, and the closing line.
-    async fn suite(b: EmscriptenBackend, env: Env, filter: String) -> Summary {
+    async fn suite(b: EmscriptenBackend, mut env: Env, filter: String) -> Summary {
+        if let Err(e) = tls_material(&b, &mut env).await {
+            println!("cannot read the test server's /tls-material: {e}");
+            println!("0 passed, 1 failed");
+            return Summary {
+                passed: 0,
+                failed: 1,
+            };
+        }
         let (median, mean, p99) =
             crossio_conformance::bench::main_thread_wake_latency(&b, 10_000).await;
         println!(

@@ -111,6 +111,7 @@ fn main() {
             ]
         },
         ws_tag: String::new(),
+        tls: server.tls.clone(),
     };
     let backend = crossio_native::NativeBackend::new().expect("start the backend");
     let rss_before = rss();

@@ -1,5 +1,6 @@
 //! `crossio-testserver [--http-port P] [--ws-port Q]`: run the test server on 127.0.0.1 and
-//! print its ports as one JSON line; runs until stdin closes or the process is killed.
+//! print its ports as one JSON line (with the TLS ports, the test CA's PEM and the trusted
+//! server certificate's SPKI hash); runs until stdin closes or the process is killed.
 
 #[cfg(not(target_os = "emscripten"))]
 fn main() {
@@ -32,6 +33,11 @@ fn main() {
         "ws_port": server.ws_port,
         "fault_port": server.fault_port,
         "closed_port": closed,
+        "tls_port": server.tls.port,
+        "mtls_port": server.tls.mtls_port,
+        "untrusted_tls_port": server.tls.untrusted_port,
+        "tls_ca_pem": server.tls.ca_pem,
+        "tls_spki_sha256": server.tls.server_spki_sha256,
     });
     println!("{ports}");
     // Run until stdin reaches EOF (the parent went away) or we are killed.
