@@ -37,6 +37,9 @@ impl NativeBackend {
             .brotli(decompress)
             .zstd(decompress)
             .deflate(decompress);
+        if let Some(proxy) = self.client.proxy()? {
+            builder = builder.proxy(crate::proxy::reqwest_proxy(proxy));
+        }
         if let Some(ua) = &options.user_agent {
             builder = builder.user_agent(ua.as_str());
         }
@@ -48,6 +51,15 @@ impl NativeBackend {
         })?;
         clients.insert(redirect, client.clone());
         Ok(client)
+    }
+}
+
+impl NativeBackend {
+    /// The proxy (without credentials) a request to `url` goes through, if any.
+    fn proxy_for(&self, url: &str) -> Option<String> {
+        let config = self.client.proxy().ok()??;
+        let url = url::Url::parse(url).ok()?;
+        config.proxy_for(&url).map(crate::proxy::display)
     }
 }
 
@@ -113,7 +125,7 @@ impl Http for NativeBackend {
         let fut = client.execute(request);
         let resp = on_runtime(self, fut)
             .await?
-            .map_err(|e| error::http(&url, e))?;
+            .map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let final_url = resp.url().to_string();

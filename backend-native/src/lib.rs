@@ -13,13 +13,14 @@
 mod capabilities;
 mod error;
 mod http;
+mod proxy;
 mod spawn;
 mod transport;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crossio_core::{ClientOptions, Configure, Error, Result};
+use crossio_core::{ClientOptions, Configure, Error, ProxyConfig, Result};
 use tokio::runtime::{Handle, Runtime};
 
 pub use crate::http::live_requests;
@@ -42,29 +43,53 @@ struct Inner {
     local: spawn::LocalThread,
 }
 
-/// The client-wide options and the reqwest clients built from them (one per redirect policy).
+/// The client-wide options, the proxy settings resolved from them, and the reqwest clients
+/// built from them (one per redirect policy).
 struct ClientState {
     options: ClientOptions,
+    /// `Err`: the environment's proxy settings are invalid (the message), reported by every
+    /// request and connection of a backend whose options were never checked.
+    proxy: std::result::Result<Option<Arc<ProxyConfig>>, String>,
     clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
 }
 
 impl ClientState {
+    /// `options.proxy` is resolved here ([`crossio_core::Proxy::FromEnv`] reads the process
+    /// environment now).
     fn new(options: ClientOptions) -> Arc<Self> {
+        let proxy = options
+            .proxy
+            .resolve()
+            .map(|p| p.map(Arc::new))
+            .map_err(|e| e.message().to_owned());
         Arc::new(ClientState {
             options,
+            proxy,
             clients: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The proxy settings, `None` for direct connections; `Err` (`InvalidInput`) if the
+    /// environment's are invalid.
+    fn proxy(&self) -> Result<Option<&Arc<ProxyConfig>>> {
+        match &self.proxy {
+            Ok(p) => Ok(p.as_ref()),
+            Err(msg) => Err(Error::invalid_input(msg.clone())),
+        }
     }
 }
 
 impl Configure for NativeBackend {
     /// Every option is honoured natively; `credentials` means no cookies either way (there is
-    /// no cookie store).
+    /// no cookie store). The proxy is resolved here: an invalid one (the environment's
+    /// included, for `Proxy::FromEnv`) is `InvalidInput` naming the option.
     fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
         options.validate()?;
+        let client = ClientState::new(options);
+        client.proxy()?;
         Ok(NativeBackend {
             inner: self.inner.clone(),
-            client: ClientState::new(options),
+            client,
         })
     }
 

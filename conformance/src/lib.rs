@@ -26,6 +26,7 @@ mod client_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
+mod proxy_cases;
 pub mod soak;
 mod spawn_cases;
 mod ws_cases;
@@ -34,6 +35,8 @@ mod ws_cases;
 pub mod browser;
 #[cfg(not(target_os = "emscripten"))]
 pub mod faults;
+#[cfg(not(target_os = "emscripten"))]
+pub mod proxy_server;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
 
@@ -48,6 +51,11 @@ pub struct Env {
     pub closed_port: u16,
     /// Port of the fault server on 127.0.0.1 (misbehaving HTTP and WebSocket peers).
     pub fault_port: u16,
+    /// Port of the test server's counting HTTP proxy on 127.0.0.1 (0 where not given: the
+    /// browser runs, whose proxy cases only assert `Unsupported`).
+    pub proxy_port: u16,
+    /// Port of the test server's refusing HTTP proxy on 127.0.0.1 (0 where not given).
+    pub refusing_proxy_port: u16,
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
@@ -79,6 +87,11 @@ impl Env {
     /// `ws://127.0.0.1:{fault_port}{path}`
     pub fn fault_ws(&self, path: &str) -> String {
         format!("ws://127.0.0.1:{}{path}", self.fault_port)
+    }
+
+    /// `http://127.0.0.1:{proxy_port}`: the counting proxy.
+    pub fn proxy(&self) -> String {
+        format!("http://127.0.0.1:{}", self.proxy_port)
     }
 
     /// `ws://127.0.0.1:{ws_port}{path}`, with `tag=`[`Env::ws_tag`] added to the query unless
@@ -219,6 +232,9 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: proxy_cases::client_proxy_explicit_carries_http_and_ws,
+        Http: proxy_cases::client_proxy_env_vars_and_no_proxy_are_honoured,
+        Http: proxy_cases::client_proxy_refused_is_connect_error_naming_it,
         Http: http_cases::http_cors_refusal_is_connect_error_naming_cors,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,

@@ -35,6 +35,7 @@
 //!   for comparing with what a client that does not decode `E` hands over.
 //! - `/ws-ends?tag=T` answers a JSON array, one [`WsEnd`] per WebSocket connection opened with
 //!   that tag, in the order they were accepted.
+//! - `/proxy-counts` answers what passed through the proxies (see [`crate::proxy_server`]).
 //! - `OPTIONS` on any path answers a CORS preflight.
 //! - `/no-cors` answers `no cors` (and `OPTIONS` with 204) without any CORS header.
 //!
@@ -86,6 +87,10 @@ pub struct TestServer {
     pub ws_port: u16,
     /// Port of the fault server (see [`crate::faults`]).
     pub fault_port: u16,
+    /// Port of the counting HTTP proxy (see [`crate::proxy_server`]).
+    pub proxy_port: u16,
+    /// Port of the refusing HTTP proxy (see [`crate::proxy_server`]).
+    pub refusing_proxy_port: u16,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -103,15 +108,19 @@ impl TestServer {
             .enable_all()
             .thread_name("crossio-testserver")
             .build()?;
-        let (http, ws, faults) = rt.block_on(async {
+        let (http, ws, faults, proxies) = rt.block_on(async {
             let http = TcpListener::bind(("127.0.0.1", http_port)).await?;
             let ws = TcpListener::bind(("127.0.0.1", ws_port)).await?;
             let faults = TcpListener::bind(("127.0.0.1", 0)).await?;
-            Ok::<_, std::io::Error>((http, ws, faults))
+            let proxy = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let refusing = TcpListener::bind(("127.0.0.1", 0)).await?;
+            Ok::<_, std::io::Error>((http, ws, faults, [proxy, refusing]))
         })?;
         let http_port = http.local_addr()?.port();
         let ws_port = ws.local_addr()?.port();
         let fault_port = faults.local_addr()?.port();
+        let proxy_port = proxies[0].local_addr()?.port();
+        let refusing_proxy_port = proxies[1].local_addr()?.port();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("crossio-testserver".into())
@@ -120,6 +129,9 @@ impl TestServer {
                     tokio::spawn(accept_http(http));
                     tokio::spawn(accept_ws(ws));
                     tokio::spawn(crate::faults::accept_faults(faults));
+                    let [proxy, refusing] = proxies;
+                    tokio::spawn(crate::proxy_server::accept_proxy(proxy, false));
+                    tokio::spawn(crate::proxy_server::accept_proxy(refusing, true));
                     let _ = stop_rx.await;
                 });
                 rt.shutdown_background();
@@ -128,6 +140,8 @@ impl TestServer {
             http_port,
             ws_port,
             fault_port,
+            proxy_port,
+            refusing_proxy_port,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -149,6 +163,8 @@ impl TestServer {
             "http_port": self.http_port,
             "ws_port": self.ws_port,
             "fault_port": self.fault_port,
+            "proxy_port": self.proxy_port,
+            "refusing_proxy_port": self.refusing_proxy_port,
         })
         .to_string()
     }
@@ -576,6 +592,7 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
         },
         ["compressed", encoding] => compressed(encoding, &q),
         ["ws-ends"] => ws_ends(&q),
+        ["proxy-counts"] => simple(StatusCode::OK, crate::proxy_server::counts_json()),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
 }

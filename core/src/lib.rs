@@ -45,14 +45,16 @@ mod client;
 mod error;
 mod http;
 pub mod prelude;
+mod proxy;
 mod spawn;
 #[cfg(feature = "tokio")]
 mod tokio_join;
 mod transport;
 
-pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
+pub use crate::capabilities::{Capabilities, CookieJar, Diagnostics, Introspect};
 pub use crate::client::{ClientOptions, Configure, Credentials};
 pub use crate::error::{Error, ErrorKind, Result};
+pub use crate::proxy::{Proxy, ProxyConfig};
 pub use crate::http::{
     Body, ContentEncoding, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request,
     RequestBuilder, RequestOptions, Response,

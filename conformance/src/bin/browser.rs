@@ -16,6 +16,8 @@ mod runner {
         ws_port: u16,
         closed_port: u16,
         fault_port: u16,
+        proxy_port: u16,
+        refusing_proxy_port: u16,
         filter: String,
         /// `soak=CONNS,MSGS,CYCLES` runs the load and soak instead of the suite.
         soak: Option<(usize, usize, usize)>,
@@ -30,6 +32,8 @@ mod runner {
                 "ws" => a.ws_port = v.parse().unwrap_or(0),
                 "closed" => a.closed_port = v.parse().unwrap_or(0),
                 "fault" => a.fault_port = v.parse().unwrap_or(0),
+                "proxy" => a.proxy_port = v.parse().unwrap_or(0),
+                "refusing_proxy" => a.refusing_proxy_port = v.parse().unwrap_or(0),
                 "filter" => a.filter = v.to_owned(),
                 "soak" => {
                     let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
@@ -79,6 +83,8 @@ mod runner {
             http_port: a.http_port,
             ws_port: a.ws_port,
             fault_port: a.fault_port,
+            proxy_port: a.proxy_port,
+            refusing_proxy_port: a.refusing_proxy_port,
             closed_port: a.closed_port,
             heartbeat: page::heartbeat,
             heartbeat_max_gap: page::heartbeat_max_gap,
