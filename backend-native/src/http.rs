@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use crossio_core::{Body, Error, Http, Redirect, Request, Response, Result};
+use crossio_core::{Body, Credentials, Error, Http, Redirect, Request, Response, Result};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
@@ -14,13 +14,21 @@ use crate::error;
 use crate::spawn::on_runtime;
 
 impl NativeBackend {
-    fn client(&self, redirect: Redirect) -> Result<reqwest::Client> {
+    /// The reqwest client for `redirect`, with the cookie jar (if the options keep one) unless
+    /// `credentials` is `Omit`.
+    fn client(&self, redirect: Redirect, credentials: Credentials) -> Result<reqwest::Client> {
+        let jar = self
+            .client
+            .jar
+            .as_ref()
+            .filter(|_| credentials != Credentials::Omit);
+        let key = (redirect, jar.is_some());
         let mut clients = self
             .client
             .clients
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.get(&redirect) {
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
         let policy = match redirect {
@@ -40,6 +48,9 @@ impl NativeBackend {
         if let Some(proxy) = self.client.proxy()? {
             builder = builder.proxy(crate::proxy::reqwest_proxy(proxy));
         }
+        if let Some(jar) = jar {
+            builder = builder.cookie_provider(jar.clone());
+        }
         if let Some(ua) = &options.user_agent {
             builder = builder.user_agent(ua.as_str());
         }
@@ -49,7 +60,7 @@ impl NativeBackend {
         let client = builder.build().map_err(|e| {
             Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
         })?;
-        clients.insert(redirect, client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
     }
 }
@@ -110,7 +121,8 @@ impl Http for NativeBackend {
         let live = LiveRequest::new();
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
-        let client = self.client(options.redirect)?;
+        let credentials = options.credentials.unwrap_or(self.client.options.credentials);
+        let client = self.client(options.redirect, credentials)?;
         let mut builder = client
             .request(req.method().clone(), &url)
             .headers(req.headers().clone());

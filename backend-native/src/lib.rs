@@ -50,7 +50,10 @@ struct ClientState {
     /// `Err`: the environment's proxy settings are invalid (the message), reported by every
     /// request and connection of a backend whose options were never checked.
     proxy: std::result::Result<Option<Arc<ProxyConfig>>, String>,
-    clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
+    /// The cookie jar (`ClientOptions::cookie_store`), shared by every client of these options.
+    jar: Option<Arc<reqwest::cookie::Jar>>,
+    /// Per redirect policy and whether the client uses the jar (not for `Credentials::Omit`).
+    clients: Mutex<HashMap<(crossio_core::Redirect, bool), reqwest::Client>>,
 }
 
 impl ClientState {
@@ -62,9 +65,13 @@ impl ClientState {
             .resolve()
             .map(|p| p.map(Arc::new))
             .map_err(|e| e.message().to_owned());
+        let jar = options
+            .cookie_store
+            .then(|| Arc::new(reqwest::cookie::Jar::default()));
         Arc::new(ClientState {
             options,
             proxy,
+            jar,
             clients: Mutex::new(HashMap::new()),
         })
     }
@@ -80,8 +87,9 @@ impl ClientState {
 }
 
 impl Configure for NativeBackend {
-    /// Every option is honoured natively; `credentials` means no cookies either way (there is
-    /// no cookie store). The proxy is resolved here: an invalid one (the environment's
+    /// Every option is honoured natively. With `cookie_store`, requests whose credentials are
+    /// not `Omit` send and store cookies (every request counts as same-origin: there is no
+    /// page); without it there are none. The proxy is resolved here: an invalid one (the environment's
     /// included, for `Proxy::FromEnv`) is `InvalidInput` naming the option.
     fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
         options.validate()?;

@@ -23,6 +23,7 @@ pub mod bench;
 mod cancel_cases;
 mod check;
 mod client_cases;
+mod cookie_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
@@ -51,6 +52,10 @@ pub struct Env {
     pub closed_port: u16,
     /// Port of the fault server on 127.0.0.1 (misbehaving HTTP and WebSocket peers).
     pub fault_port: u16,
+    /// Port of the page's own origin on 127.0.0.1: in a browser, the page server that served
+    /// the runner (same-origin requests); natively and in Node.js (no page), the test server's
+    /// second HTTP port. It answers every HTTP endpoint of the test server.
+    pub page_port: u16,
     /// Port of the test server's counting HTTP proxy on 127.0.0.1 (0 where not given: the
     /// browser runs, whose proxy cases only assert `Unsupported`).
     pub proxy_port: u16,
@@ -87,6 +92,11 @@ impl Env {
     /// `ws://127.0.0.1:{fault_port}{path}`
     pub fn fault_ws(&self, path: &str) -> String {
         format!("ws://127.0.0.1:{}{path}", self.fault_port)
+    }
+
+    /// `http://127.0.0.1:{page_port}{path}`: the page's own origin (see [`Env::page_port`]).
+    pub fn page(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.page_port)
     }
 
     /// `http://127.0.0.1:{proxy_port}`: the counting proxy.
@@ -232,6 +242,10 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: cookie_cases::client_cookies_omit_sends_and_keeps_none,
+        Http: cookie_cases::client_cookies_same_origin_reach_only_the_page_origin,
+        Http: cookie_cases::client_cookies_include_reach_other_origins_with_cors,
+        Http: cookie_cases::client_cookie_store_off_is_the_default,
         Http: proxy_cases::client_proxy_explicit_carries_http_and_ws,
         Http: proxy_cases::client_proxy_env_vars_and_no_proxy_are_honoured,
         Http: proxy_cases::client_proxy_refused_is_connect_error_naming_it,

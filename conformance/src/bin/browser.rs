@@ -1,7 +1,8 @@
 //! The conformance suite in a browser (wasm32-unknown-emscripten).
 //!
-//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F` (emrun turns the query into
-//! `argv`). It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
+//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F&page=S[&proxy=X&refusing_proxy=Y]`
+//! (emrun's pre-js turns the query into `argv`; `page` is the port of the page's own origin,
+//! added by `ci/browser-run.sh`, whose value wins over an earlier one). It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
 //! and `N passed, N failed`, then exits with 0 or 1.
 
 #[cfg(target_os = "emscripten")]
@@ -16,6 +17,7 @@ mod runner {
         ws_port: u16,
         closed_port: u16,
         fault_port: u16,
+        page_port: u16,
         proxy_port: u16,
         refusing_proxy_port: u16,
         filter: String,
@@ -32,6 +34,7 @@ mod runner {
                 "ws" => a.ws_port = v.parse().unwrap_or(0),
                 "closed" => a.closed_port = v.parse().unwrap_or(0),
                 "fault" => a.fault_port = v.parse().unwrap_or(0),
+                "page" => a.page_port = v.parse().unwrap_or(0),
                 "proxy" => a.proxy_port = v.parse().unwrap_or(0),
                 "refusing_proxy" => a.refusing_proxy_port = v.parse().unwrap_or(0),
                 "filter" => a.filter = v.to_owned(),
@@ -56,8 +59,13 @@ mod runner {
 
     /// Check the ports, the FFI layout and the backend; `None` after [`fail_setup`].
     fn setup(a: &Args) -> Option<(Env, EmscriptenBackend)> {
-        if a.http_port == 0 || a.ws_port == 0 || a.closed_port == 0 || a.fault_port == 0 {
-            fail_setup("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F");
+        if a.http_port == 0
+            || a.ws_port == 0
+            || a.closed_port == 0
+            || a.fault_port == 0
+            || a.page_port == 0
+        {
+            fail_setup("missing ports: open the page with ?http=P&ws=Q&closed=R&fault=F&page=S");
             return None;
         }
         // Several cases panic on purpose: one line each instead of the default report.
@@ -83,6 +91,7 @@ mod runner {
             http_port: a.http_port,
             ws_port: a.ws_port,
             fault_port: a.fault_port,
+            page_port: a.page_port,
             proxy_port: a.proxy_port,
             refusing_proxy_port: a.refusing_proxy_port,
             closed_port: a.closed_port,

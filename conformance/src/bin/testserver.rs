@@ -31,6 +31,7 @@ fn main() {
         "http_port": server.http_port,
         "ws_port": server.ws_port,
         "fault_port": server.fault_port,
+        "page_port": server.page_port,
         "proxy_port": server.proxy_port,
         "refusing_proxy_port": server.refusing_proxy_port,
         "closed_port": closed,
