@@ -37,6 +37,8 @@ pub mod browser;
 #[cfg(not(target_os = "emscripten"))]
 pub mod faults;
 #[cfg(not(target_os = "emscripten"))]
+pub mod page_server;
+#[cfg(not(target_os = "emscripten"))]
 pub mod proxy_server;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
