@@ -142,7 +142,9 @@ mod backend {
                 Some("a connect timeout (fetch() has no connect phase to time)".to_owned())
             } else if !options.decompress {
                 Some("decompress(false) (browsers always decode responses)".to_owned())
-            } else if options.cookie_store && crate::sys::engine::engine() == crate::sys::engine::Engine::Node {
+            } else if options.cookie_store
+                && crate::sys::engine::engine() == crate::sys::engine::Engine::Node
+            {
                 Some("a cookie store (Node.js's fetch() keeps no cookies)".to_owned())
             } else if options.proxy != crossio_core::Proxy::FromEnv {
                 Some(

@@ -121,7 +121,9 @@ impl Http for NativeBackend {
         let live = LiveRequest::new();
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
-        let credentials = options.credentials.unwrap_or(self.client.options.credentials);
+        let credentials = options
+            .credentials
+            .unwrap_or(self.client.options.credentials);
         let client = self.client(options.redirect, credentials)?;
         let mut builder = client
             .request(req.method().clone(), &url)

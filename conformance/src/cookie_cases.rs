@@ -51,15 +51,29 @@ async fn get<B: Backend>(c: &B, url: &str, mode: Credentials) -> Result<String, 
 }
 
 /// Ask the page's origin to set cookie `name` (with `mode`; `max_age` 0 deletes it).
-async fn set<B: Backend>(c: &B, e: &Env, name: &str, mode: Credentials, max_age: u32) -> CaseResult {
-    let url = e.page(&format!("/cookie/set?name={name}&value=v&max_age={max_age}"));
+async fn set<B: Backend>(
+    c: &B,
+    e: &Env,
+    name: &str,
+    mode: Credentials,
+    max_age: u32,
+) -> CaseResult {
+    let url = e.page(&format!(
+        "/cookie/set?name={name}&value=v&max_age={max_age}"
+    ));
     get(c, &url, mode).await.map(drop)
 }
 
 /// Whether `url`'s `/cookie/echo` saw cookie `name` on a request with `mode`.
-async fn seen<B: Backend>(c: &B, base: &str, name: &str, mode: Credentials) -> Result<bool, String> {
+async fn seen<B: Backend>(
+    c: &B,
+    base: &str,
+    name: &str,
+    mode: Credentials,
+) -> Result<bool, String> {
     let text = get(c, &format!("{base}/cookie/echo"), mode).await?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|err| format!("{err}: {text}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| format!("{err}: {text}"))?;
     let cookie = v["cookie"].as_str().unwrap_or("");
     Ok(cookie.split(';').any(|kv| kv.trim() == format!("{name}=v")))
 }
@@ -102,7 +116,10 @@ async fn mode_checks<B: Backend>(
     (jar, store): (CookieJar, bool),
 ) -> CaseResult {
     let own = seen(c, &e.page(""), n, mode).await?;
-    ensure_eq!((mode, "own origin", own), (mode, "own origin", carried(jar, store, mode, true)));
+    ensure_eq!(
+        (mode, "own origin", own),
+        (mode, "own origin", carried(jar, store, mode, true))
+    );
     let other = seen(c, &e.http(""), n, mode).await?;
     ensure_eq!(
         (mode, "other origin", other),
@@ -163,6 +180,10 @@ pub async fn client_cookie_store_off_is_the_default<B: Backend>(b: B, e: Env) ->
         "cookie_store is on by default"
     );
     let jar = b.capabilities().http_cookies;
-    let modes = [Credentials::Omit, Credentials::SameOrigin, Credentials::Include];
+    let modes = [
+        Credentials::Omit,
+        Credentials::SameOrigin,
+        Credentials::Include,
+    ];
     set_check_delete(&b, &e, &name(&e, "d"), &modes, (jar, false)).await
 }

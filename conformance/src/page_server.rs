@@ -138,7 +138,10 @@ fn full(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     r
 }
 
-async fn handle(req: http::Request<Incoming>, state: Arc<State>) -> Result<Response<Body>, Infallible> {
+async fn handle(
+    req: http::Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Body>, Infallible> {
     if req.method() == Method::POST && req.uri().path() == "/stdio.html" {
         return Ok(stdio(req, &state).await);
     }

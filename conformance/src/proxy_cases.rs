@@ -18,11 +18,14 @@ async fn passed<B: Backend>(b: &B, e: &Env, port: u16) -> Result<(u64, u64), Str
     let direct = b
         .with_client_options(ClientOptions::new().proxy(Proxy::Off))
         .ctx("Proxy::Off")?;
-    let req = Request::get(&e.http("/proxy-counts")).build().ctx("build")?;
+    let req = Request::get(&e.http("/proxy-counts"))
+        .build()
+        .ctx("build")?;
     let resp = direct.send(req).await.ctx("GET /proxy-counts")?;
     ensure_eq!(resp.status(), StatusCode::OK);
     let text = resp.text().await.ctx("/proxy-counts body")?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|err| format!("{err}: {text}"))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| format!("{err}: {text}"))?;
     let c = &v[format!("127.0.0.1:{port}")];
     Ok((
         c["connect"].as_u64().unwrap_or(0),
@@ -65,7 +68,12 @@ async fn counted_round_trips<B: Backend>(b: &B, c: &B, e: &Env) -> Result<(u64, 
 /// proxy URL that does not parse or is not `http://` is `InvalidInput` naming the option on
 /// every target. Browsers: an explicit proxy and `Proxy::Off` are `Unsupported`.
 pub async fn client_proxy_explicit_carries_http_and_ws<B: Backend>(b: B, e: Env) -> CaseResult {
-    for bad in ["socks5://127.0.0.1:1080", "https://127.0.0.1:1", "http://", "no url"] {
+    for bad in [
+        "socks5://127.0.0.1:1080",
+        "https://127.0.0.1:1",
+        "http://",
+        "no url",
+    ] {
         let err = expect_kind(Proxy::url(bad), ErrorKind::InvalidInput, bad)?;
         ensure!(
             err.to_string().contains("client option proxy"),
@@ -142,7 +150,11 @@ pub async fn client_proxy_refused_is_connect_error_naming_it<B: Backend>(
     }
     let c = with.ctx("the refusing proxy")?;
     let ws = c.connect(&e.ws("/echo"), ConnectOptions::new()).await;
-    let err = expect_kind(ws.map(drop), ErrorKind::Connect, "WebSocket via a refusing proxy")?;
+    let err = expect_kind(
+        ws.map(drop),
+        ErrorKind::Connect,
+        "WebSocket via a refusing proxy",
+    )?;
     ensure!(
         err.to_string().contains(&refusing) && err.to_string().contains("403"),
         "the error does not name the proxy and its answer: {err}"

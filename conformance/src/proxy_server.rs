@@ -168,7 +168,12 @@ async fn forward(reader: BufReader<TcpStream>, head: Head, refuse: bool) -> std:
     };
     let mut out = format!("{} {path} HTTP/1.1\r\n", head.method);
     for line in &head.headers {
-        let name = line.split(':').next().unwrap_or("").trim().to_ascii_lowercase();
+        let name = line
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if name.starts_with("proxy-") || name == "connection" || name == "keep-alive" {
             continue;
         }

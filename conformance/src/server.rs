@@ -541,7 +541,9 @@ fn simple(status: StatusCode, body: impl Into<Bytes>) -> Response<HttpBody> {
     r
 }
 
-pub(crate) async fn handle_http(req: http::Request<Incoming>) -> Result<Response<HttpBody>, Infallible> {
+pub(crate) async fn handle_http(
+    req: http::Request<Incoming>,
+) -> Result<Response<HttpBody>, Infallible> {
     let headers = req.headers().clone();
     if req.uri().path() == "/no-cors" {
         // No CORS header at all, preflights included: browsers refuse the exchange.
@@ -606,8 +608,14 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
         ["ws-ends"] => ws_ends(&q),
         ["cookie", "set"] => set_cookie(&q),
         ["cookie", "echo"] => {
-            let cookie = req.headers().get("cookie").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            let mut r = simple(StatusCode::OK, serde_json::json!({ "cookie": cookie }).to_string());
+            let cookie = req
+                .headers()
+                .get("cookie")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let mut r = simple(
+                StatusCode::OK,
+                serde_json::json!({ "cookie": cookie }).to_string(),
+            );
             r.headers_mut()
                 .insert("content-type", HeaderValue::from_static("application/json"));
             r

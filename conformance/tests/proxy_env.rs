@@ -97,13 +97,16 @@ mod native {
         Ok((after.0 - before.0, after.1 - before.1))
     }
 
-    /// Each scenario: its name, the variables, and the expected (HTTP, WebSocket) counts.
+    /// A scenario: its name, the variables, and the expected (HTTP, WebSocket) counts.
+    type Scenario<'a> = (&'a str, Vec<(&'a str, String)>, (u64, u64));
+
+    /// Run every scenario; the exit code.
     pub fn parent() -> i32 {
         let server = TestServer::start().expect("start the test server");
         let proxy = format!("http://127.0.0.1:{}", server.proxy_port);
         let bare = format!("127.0.0.1:{}", server.proxy_port);
         let ws_port_only = format!("127.0.0.1:{}", server.ws_port);
-        let scenarios: Vec<(&str, Vec<(&str, String)>, (u64, u64))> = vec![
+        let scenarios: Vec<Scenario> = vec![
             ("no_proxy_variables_go_direct", vec![], (0, 0)),
             (
                 "upper_case_http_proxy_carries_http_and_ws",
@@ -122,7 +125,10 @@ mod native {
             ),
             (
                 "no_proxy_sends_both_direct",
-                vec![("HTTP_PROXY", proxy.clone()), ("NO_PROXY", "127.0.0.1".into())],
+                vec![
+                    ("HTTP_PROXY", proxy.clone()),
+                    ("NO_PROXY", "127.0.0.1".into()),
+                ],
                 (0, 0),
             ),
             (

@@ -77,9 +77,10 @@ pub struct ProxyConfig {
 impl ProxyConfig {
     /// The process environment's settings (see [`from_env_vars`](Self::from_env_vars)).
     pub fn from_env() -> Result<ProxyConfig> {
-        Self::from_env_vars(std::env::vars_os().filter_map(|(k, v)| {
-            Some((k.into_string().ok()?, v.into_string().ok()?))
-        }))
+        Self::from_env_vars(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     /// The settings these environment variables name, as curl and most clients read them:
@@ -265,11 +266,20 @@ mod tests {
     #[test]
     fn schemes_pick_their_variable_and_all_proxy_fills_in() {
         let c = cfg(&[("HTTP_PROXY", "p1:3128"), ("ALL_PROXY", "http://p2:8080")]);
-        assert_eq!(via(&c, "http://a.test/").as_deref(), Some("http://p1:3128/"));
+        assert_eq!(
+            via(&c, "http://a.test/").as_deref(),
+            Some("http://p1:3128/")
+        );
         assert_eq!(via(&c, "ws://a.test/").as_deref(), Some("http://p1:3128/"));
         assert_eq!(via(&c, "wss://a.test/").as_deref(), Some("http://p2:8080/"));
-        let lower = cfg(&[("http_proxy", "http://low:1"), ("HTTP_PROXY", "http://up:2")]);
-        assert_eq!(via(&lower, "http://a.test/").as_deref(), Some("http://low:1/"));
+        let lower = cfg(&[
+            ("http_proxy", "http://low:1"),
+            ("HTTP_PROXY", "http://up:2"),
+        ]);
+        assert_eq!(
+            via(&lower, "http://a.test/").as_deref(),
+            Some("http://low:1/")
+        );
         let cgi = cfg(&[("HTTP_PROXY", "http://up:2"), ("REQUEST_METHOD", "GET")]);
         assert_eq!(via(&cgi, "http://a.test/"), None);
         assert!(cfg(&[("HTTP_PROXY", ""), ("PATH", "/bin")]).is_direct());
@@ -279,7 +289,10 @@ mod tests {
     fn no_proxy_entries_match_as_documented() {
         let c = cfg(&[
             ("http_proxy", "http://p:1"),
-            ("no_proxy", " .corp.test, *.star.test,plain.test, 10.0.0.0/8,::1, 127.0.0.1:81 "),
+            (
+                "no_proxy",
+                " .corp.test, *.star.test,plain.test, 10.0.0.0/8,::1, 127.0.0.1:81 ",
+            ),
         ]);
         for direct in [
             "http://x.corp.test/",
