@@ -21,7 +21,9 @@ pub enum Proxy {
     /// The process environment, read when the options are applied
     /// ([`Configure::with_client_options`](crate::Configure::with_client_options), or when a
     /// backend is created): `http_proxy`, `https_proxy`, `all_proxy`, `no_proxy` and their
-    /// upper-case forms (see [`ProxyConfig::from_env_vars`]). The default.
+    /// upper-case forms (see [`ProxyConfig::from_env_vars`]). The default. An invalid variable
+    /// fails `with_client_options` with `InvalidInput` naming it; a backend created with the
+    /// default options reports that error on each request and connection instead.
     #[default]
     FromEnv,
     /// These settings, for every request and connection (built with [`Proxy::url`] or
