@@ -3,8 +3,12 @@
 #   ci/browser-run.sh chromium|firefox|webkit|node PAGE.html|PROGRAM.js [TIMEOUT_SECONDS=300] [QUERY]
 # Given PROGRAM.js (what cargo leaves for wasm32-unknown-emscripten), a minimal PROGRAM.html that
 # loads it is written beside it.
-# Needs emrun on PATH (source the env.sh written by ci/install-emscripten.sh).
-# Opens http://127.0.0.1:PORT/PAGE.html?localhost[&QUERY] ("localhost" makes emrun forward stdout).
+# The page is served by crossio's page server (`crossio-testserver --page DIR --port PORT`, built
+# here unless $CROSSIO_PAGESERVER names the binary), which replaces emrun: the page's directory
+# with COOP/COEP, emrun's output protocol (the page's stdout and stderr in order; its exit ends
+# the server), and the test server's HTTP endpoints on the page's own origin (same-origin cases).
+# Opens http://127.0.0.1:PORT/PAGE.html?localhost[&QUERY]&page=PORT ("localhost" makes the
+# page forward its output; page=PORT tells the runner its origin).
 # webkit: WebKitGTK's MiniBrowser under a virtual X server, opened through its WebDriver
 # (ci/webdriver-open.sh), the driver run with JSC_useSharedArrayBuffer=true (else WebKit has no
 # SharedArrayBuffer even when the page is cross-origin isolated).
@@ -19,7 +23,7 @@
 #     server certificate's SPKI hash (Chromium matches the SPKIs of the chain the server sends,
 #     here the leaf alone, so the CA's own hash would not do).
 # Success iff the output has a line "N passed, 0 failed". The log is also copied to $CROSSIO_LOG.
-# Only processes started here are ended (browser by process group, emrun by PID).
+# Only processes started here are ended (browser by process group, the page server by PID).
 set -euo pipefail
 
 BROWSER=${1:?usage: $0 chromium|firefox|webkit|node PAGE.html [TIMEOUT_SECONDS] [QUERY]}
@@ -38,7 +42,14 @@ elif [ "${PAGE%.js}" != "$PAGE" ]; then
   say "writing $PAGE to load $JS"
   printf '<!doctype html>\n<html><head><meta charset="utf-8"><title>%s</title></head>\n<body><script src="%s"></script></body></html>\n' "$JS" "$JS" > "$PAGE"
 fi
-command -v emrun >/dev/null || { say "emrun not on PATH: source the env.sh of ci/install-emscripten.sh" >&2; exit 2; }
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PAGESERVER=${CROSSIO_PAGESERVER:-}
+if [ -z "$NODE" ] && [ -z "$PAGESERVER" ]; then
+  say "building the page server (crossio-testserver)"
+  (cd "$ROOT" && env -u CARGO_TARGET_DIR -u CARGO_ENCODED_RUSTFLAGS \
+    cargo build -q -p crossio-conformance --bin crossio-testserver)
+  PAGESERVER=$ROOT/target/debug/crossio-testserver
+fi
 case "$BROWSER" in
   chromium) command -v chromium >/dev/null || { say "chromium missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
   firefox) command -v firefox-esr >/dev/null || { say "firefox-esr missing: run ci/install-browsers.sh" >&2; exit 2; } ;;
@@ -53,7 +64,7 @@ NAME=$(basename "$PAGE")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/browser-run.XXXXXX")
 LOG="$WORK/output.log"; BLOG="$WORK/browser.log"
 : > "$LOG"
-EMRUN_PID=""; BROWSER_PID=""; TAIL_PID=""
+SERVER_PID=""; BROWSER_PID=""; TAIL_PID=""
 
 # true while process $1 runs (a zombie, i.e. exited but not yet reaped, does not count)
 running() { local st; st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) && [ "${st%% *}" != Z ]; }
@@ -65,9 +76,9 @@ cleanup() {
     kill -KILL -- "-$BROWSER_PID" 2>/dev/null || true   # whatever of the group is left
     wait "$BROWSER_PID" 2>/dev/null || true
   fi
-  if [ -n "$EMRUN_PID" ]; then
-    kill -TERM "$EMRUN_PID" 2>/dev/null || true
-    wait "$EMRUN_PID" 2>/dev/null || true
+  if [ -n "$SERVER_PID" ]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
   fi
   if [ -n "$TAIL_PID" ]; then kill "$TAIL_PID" 2>/dev/null || true; wait "$TAIL_PID" 2>/dev/null || true; fi
   if [ -n "${CROSSIO_LOG:-}" ]; then cp "$LOG" "$CROSSIO_LOG" || true; fi
@@ -81,21 +92,21 @@ if [ -n "$NODE" ]; then
   say "running $NODE $NAME ${NODE_ARGS[*]}"
   [ -z "${CROSSIO_TRUST_CA_PEM:-}" ] || export NODE_EXTRA_CA_CERTS="$CROSSIO_TRUST_CA_PEM"
   (cd "$DIR" && exec setsid "$NODE" "$NAME" "${NODE_ARGS[@]}") >>"$LOG" 2>&1 </dev/null &
-  BROWSER_PID=$!; EMRUN_PID=$BROWSER_PID   # node is both the server and the browser here
+  BROWSER_PID=$!; SERVER_PID=$BROWSER_PID   # node is both the server and the browser here
   tail -n +1 -f -s 0.2 --pid="$BROWSER_PID" "$LOG" &
   TAIL_PID=$!
 else
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}"
+  URL="http://127.0.0.1:$PORT/$NAME?localhost${QUERY:+&$QUERY}&page=$PORT"
 
-  say "serving $DIR with emrun on 127.0.0.1:$PORT"
-  (cd "$DIR" && exec emrun --no_browser --hostname 127.0.0.1 --port "$PORT" "$NAME") >>"$LOG" 2>&1 &
-  EMRUN_PID=$!
-  tail -n +1 -f -s 0.2 --pid="$EMRUN_PID" "$LOG" &
+  say "serving $DIR with the page server on 127.0.0.1:$PORT"
+  "$PAGESERVER" --page "$DIR" --port "$PORT" >>"$LOG" 2>&1 &
+  SERVER_PID=$!
+  tail -n +1 -f -s 0.2 --pid="$SERVER_PID" "$LOG" &
   TAIL_PID=$!
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    kill -0 "$EMRUN_PID" 2>/dev/null || { say "emrun exited before listening" >&2; exit 1; }
+    kill -0 "$SERVER_PID" 2>/dev/null || { say "the page server exited before listening" >&2; exit 1; }
     sleep 0.1
   done
 
@@ -130,14 +141,14 @@ else
 fi
 
 START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
-while running "$EMRUN_PID"; do
+while running "$SERVER_PID"; do
   if [ $((SECONDS - START)) -ge "$TIMEOUT" ]; then TIMED_OUT=1; break; fi
   if [ -z "$BROWSER_GONE" ] && ! running "$BROWSER_PID"; then BROWSER_GONE=$SECONDS; fi
   if [ -n "$BROWSER_GONE" ] && [ $((SECONDS - BROWSER_GONE)) -ge 5 ]; then break; fi
   sleep 0.2
 done
 ELAPSED=$((SECONDS - START))
-kill -TERM "$EMRUN_PID" 2>/dev/null || true
+kill -TERM "$SERVER_PID" 2>/dev/null || true
 wait "$TAIL_PID" 2>/dev/null || true; TAIL_PID=""
 
 OUT=$(tr -d '\r' < "$LOG")

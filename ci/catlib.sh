@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # catlib (examples/catlib) in the browser: builds its browser programs, runs its C test program
-# (c/demo.c) in headless browsers through emrun, and drives the demo page (examples/demo-page)
+# (c/demo.c) in headless browsers through ci/browser-run.sh, and drives the demo page (examples/demo-page)
 # with Playwright-core in headless Chromium. Exits non-zero if any run fails.
 #   bash ci/catlib.sh                    # every run below
 #   bash ci/catlib.sh testing/worker/chromium demo-page   # a subset
 #   bash ci/catlib.sh emcc/jspi/chromium cmake/worker/firefox
 #   bash ci/catlib.sh --site worker|jspi # only build the demo page's site (ci/demo-server.sh);
 #                                        # its last line is "site: DIR"
-# Runs: FLAVOR/MODE/BROWSER (c/demo.c under emrun), KIND/MODE/BROWSER (c/app.c linked by plain
+# Runs: FLAVOR/MODE/BROWSER (c/demo.c in a page), KIND/MODE/BROWSER (c/app.c linked by plain
 # emcc or CMake, KIND emcc|cmake, MODE main|worker|jspi), demo-page (examples/demo-page in
 # Chromium, worker build; screenshot in target/demo-page.png) and demo-page-jspi (the same
 # page in jspi mode: libcatlib.a, release, linked by emcc with `emcc-flags.sh --page-libs
@@ -169,7 +169,7 @@ say "test server: $TESTSERVER_JSON"
 mkdir -p target/browser-logs
 status=0
 SUMMARY=()
-# Run JS in BROWSER with QUERY under Emscripten FLAVOR's emrun, logging to $LOG; record the
+# Run JS in BROWSER with QUERY (ci/browser-run.sh; FLAVOR picks the toolchain), logging to $LOG; record the
 # closing line (and the heartbeat lines) in SUMMARY, or the failure.
 #   browser_run RUN FLAVOR BROWSER JS TIMEOUT QUERY
 browser_run() {

@@ -22,7 +22,7 @@ start_testserver() {
   for _ in $(seq 100); do [ -s "$TESTSERVER_WORK/ports.json" ] && break; sleep 0.1; done
   TESTSERVER_JSON=$(cat "$TESTSERVER_WORK/ports.json")
   read -r TESTSERVER_HTTP_PORT TESTSERVER_WS_PORT < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["http_port"], d["ws_port"])' "$TESTSERVER_WORK/ports.json")
-  TESTSERVER_QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d&fault=%d&tls=%d&mtls=%d&untrusted=%d" % (d["http_port"], d["ws_port"], d["closed_port"], d["fault_port"], d["tls_port"], d["mtls_port"], d["untrusted_tls_port"]))' "$TESTSERVER_WORK/ports.json")
+  TESTSERVER_QUERY=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("http=%d&ws=%d&closed=%d&fault=%d&page=%d&proxy=%d&refusing_proxy=%d&tls=%d&mtls=%d&untrusted=%d" % (d["http_port"], d["ws_port"], d["closed_port"], d["fault_port"], d["page_port"], d["proxy_port"], d["refusing_proxy_port"], d["tls_port"], d["mtls_port"], d["untrusted_tls_port"]))' "$TESTSERVER_WORK/ports.json")
   python3 -c 'import json,sys; open(sys.argv[2], "w").write(json.load(open(sys.argv[1]))["tls_ca_pem"])' "$TESTSERVER_WORK/ports.json" "$TESTSERVER_WORK/ca.pem"
   CROSSIO_TRUST_CA_PEM=$TESTSERVER_WORK/ca.pem
   CROSSIO_TRUST_SPKI=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tls_spki_sha256"])' "$TESTSERVER_WORK/ports.json")

@@ -2,7 +2,8 @@
 //! live counters of this crate's registries (the values [`crate::diagnostics`] exposes).
 
 use crossio_core::{
-    Capabilities, ContentEncoding, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind, Introspect,
+    Capabilities, ContentEncoding, CookieJar, DEFAULT_MAX_REDIRECTS, Diagnostics, ErrorKind,
+    Introspect,
 };
 
 use crate::EmscriptenBackend;
@@ -75,6 +76,12 @@ impl Introspect for EmscriptenBackend {
         caps.client_connect_timeout = false;
         caps.client_decompress_off = false;
         caps.client_tls = false;
+        caps.client_proxy = false;
+        caps.http_cookies = if engine() == Engine::Node {
+            CookieJar::None
+        } else {
+            CookieJar::Browser
+        };
         caps
     }
 

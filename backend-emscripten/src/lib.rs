@@ -144,10 +144,13 @@ mod backend {
     impl Configure for EmscriptenBackend {
         /// Default headers (HTTP only: browsers cannot put headers on a WebSocket handshake),
         /// the default request timeout and the credentials mode are honoured; a User-Agent, a
-        /// connect timeout, `decompress(false)` and headers the Fetch standard forbids are
-        /// `Unsupported` (the browser owns them), and so is every TLS option (whom to trust and
-        /// which client certificate to present is the browser's business), after the checks
-        /// of [`ClientOptions::validate`] (malformed PEM is `InvalidInput` here too).
+        /// connect timeout, `decompress(false)`, a proxy other than `Proxy::FromEnv` (the
+        /// browser's own settings) and headers the Fetch standard forbids are `Unsupported`
+        /// (the browser owns them), and so is every TLS option (whom to trust and which client
+        /// certificate to present is the browser's business), after the checks of
+        /// [`ClientOptions::validate`] (malformed PEM is `InvalidInput` here too).
+        /// `cookie_store` changes nothing in a browser (it keeps cookies either way) and is
+        /// `Unsupported` in Node.js (which keeps none).
         fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
             options.validate()?;
             let refused = if let Some(tls) = tls_option(&options) {
@@ -161,6 +164,16 @@ mod backend {
                 Some("a connect timeout (fetch() has no connect phase to time)".to_owned())
             } else if !options.decompress {
                 Some("decompress(false) (browsers always decode responses)".to_owned())
+            } else if options.cookie_store
+                && crate::sys::engine::engine() == crate::sys::engine::Engine::Node
+            {
+                Some("a cookie store (Node.js's fetch() keeps no cookies)".to_owned())
+            } else if options.proxy != crossio_core::Proxy::FromEnv {
+                Some(
+                    "a proxy of crossio's own (client option proxy: the browser's own proxy \
+                     settings apply, which Proxy::FromEnv means here)"
+                        .to_owned(),
+                )
             } else {
                 options
                     .default_headers

@@ -61,6 +61,12 @@ pub(crate) fn ws_io(what: &str, e: WsError) -> Error {
 
 /// Map a reqwest error for a request to `url`.
 pub(crate) fn http(url: &str, e: reqwest::Error) -> Error {
+    http_via(url, None, e)
+}
+
+/// Map a reqwest error for a request to `url` sent through the proxy `via` (if any), which a
+/// `Connect` error names.
+pub(crate) fn http_via(url: &str, via: Option<&str>, e: reqwest::Error) -> Error {
     // A failure before any response head (refused, reset, unparsable status line) is a
     // `Connect` error, as browsers report it; a failure after the head is `Http`.
     let kind = if e.is_timeout() {
@@ -84,6 +90,10 @@ pub(crate) fn http(url: &str, e: reqwest::Error) -> Error {
         format!("request to {url}: the connection failed before a response arrived")
     } else {
         format!("request to {url}")
+    };
+    let msg = match via {
+        Some(via) if kind == ErrorKind::Connect => format!("{msg} (through the proxy {via})"),
+        _ => msg,
     };
     Error::new(kind, msg).with_source(e)
 }

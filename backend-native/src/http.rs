@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use crossio_core::{Body, Error, Http, Redirect, Request, Response, Result};
+use crossio_core::{Body, Credentials, Error, Http, Redirect, Request, Response, Result};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
@@ -14,13 +14,21 @@ use crate::error;
 use crate::spawn::on_runtime;
 
 impl NativeBackend {
-    fn client(&self, redirect: Redirect) -> Result<reqwest::Client> {
+    /// The reqwest client for `redirect`, with the cookie jar (if the options keep one) unless
+    /// `credentials` is `Omit`.
+    fn client(&self, redirect: Redirect, credentials: Credentials) -> Result<reqwest::Client> {
+        let jar = self
+            .client
+            .jar
+            .as_ref()
+            .filter(|_| credentials != Credentials::Omit);
+        let key = (redirect, jar.is_some());
         let mut clients = self
             .client
             .clients
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.get(&redirect) {
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
         let policy = match redirect {
@@ -39,6 +47,12 @@ impl NativeBackend {
             .brotli(decompress)
             .zstd(decompress)
             .deflate(decompress);
+        if let Some(proxy) = self.client.proxy()? {
+            builder = builder.proxy(crate::proxy::reqwest_proxy(proxy));
+        }
+        if let Some(jar) = jar {
+            builder = builder.cookie_provider(jar.clone());
+        }
         if let Some(ua) = &options.user_agent {
             builder = builder.user_agent(ua.as_str());
         }
@@ -48,8 +62,17 @@ impl NativeBackend {
         let client = builder.build().map_err(|e| {
             Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
         })?;
-        clients.insert(redirect, client.clone());
+        clients.insert(key, client.clone());
         Ok(client)
+    }
+}
+
+impl NativeBackend {
+    /// The proxy (without credentials) a request to `url` goes through, if any.
+    fn proxy_for(&self, url: &str) -> Option<String> {
+        let config = self.client.proxy().ok()??;
+        let url = url::Url::parse(url).ok()?;
+        config.proxy_for(&url).map(crate::proxy::display)
     }
 }
 
@@ -100,7 +123,10 @@ impl Http for NativeBackend {
         let live = LiveRequest::new();
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
-        let client = self.client(options.redirect)?;
+        let credentials = options
+            .credentials
+            .unwrap_or(self.client.options.credentials);
+        let client = self.client(options.redirect, credentials)?;
         let mut builder = client
             .request(req.method().clone(), &url)
             .headers(req.headers().clone());
@@ -115,7 +141,7 @@ impl Http for NativeBackend {
         let fut = client.execute(request);
         let resp = on_runtime(self, fut)
             .await?
-            .map_err(|e| error::http(&url, e))?;
+            .map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let final_url = resp.url().to_string();

@@ -17,6 +17,7 @@
 mod capabilities;
 mod error;
 mod http;
+mod proxy;
 mod spawn;
 mod tls;
 mod transport;
@@ -24,7 +25,7 @@ mod transport;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crossio_core::{ClientOptions, Configure, Error, Result};
+use crossio_core::{ClientOptions, Configure, Error, ProxyConfig, Result};
 use tokio::runtime::{Handle, Runtime};
 
 pub use crate::http::live_requests;
@@ -47,18 +48,37 @@ struct Inner {
     local: spawn::LocalThread,
 }
 
-/// The client-wide options, the TLS configurations built from them (shared by HTTPS and WSS)
-/// and the reqwest clients (one per redirect policy).
+/// The client-wide options, the proxy settings resolved from them, the TLS configurations
+/// built from them (shared by HTTPS and WSS) and the reqwest clients (one per redirect policy
+/// and cookie use).
 struct ClientState {
     options: ClientOptions,
-    clients: Mutex<HashMap<crossio_core::Redirect, reqwest::Client>>,
+    /// `Err`: the environment's proxy settings are invalid (the message), reported by every
+    /// request and connection of a backend whose options were never checked.
+    proxy: std::result::Result<Option<Arc<ProxyConfig>>, String>,
+    /// The cookie jar (`ClientOptions::cookie_store`), shared by every client of these options.
+    jar: Option<Arc<reqwest::cookie::Jar>>,
+    /// Per redirect policy and whether the client uses the jar (not for `Credentials::Omit`).
+    clients: Mutex<HashMap<(crossio_core::Redirect, bool), reqwest::Client>>,
     tls: Mutex<Option<Arc<tls::TlsConfigs>>>,
 }
 
 impl ClientState {
+    /// `options.proxy` is resolved here ([`crossio_core::Proxy::FromEnv`] reads the process
+    /// environment now); `tls`, if the options set TLS options, was built from them.
     fn new(options: ClientOptions, tls: Option<Arc<tls::TlsConfigs>>) -> Arc<Self> {
+        let proxy = options
+            .proxy
+            .resolve()
+            .map(|p| p.map(Arc::new))
+            .map_err(|e| e.message().to_owned());
+        let jar = options
+            .cookie_store
+            .then(|| Arc::new(reqwest::cookie::Jar::default()));
         Arc::new(ClientState {
             options,
+            proxy,
+            jar,
             clients: Mutex::new(HashMap::new()),
             tls: Mutex::new(tls),
         })
@@ -75,13 +95,25 @@ impl ClientState {
         *slot = Some(t.clone());
         Ok(t)
     }
+
+    /// The proxy settings, `None` for direct connections; `Err` (`InvalidInput`) if the
+    /// environment's are invalid.
+    fn proxy(&self) -> Result<Option<&Arc<ProxyConfig>>> {
+        match &self.proxy {
+            Ok(p) => Ok(p.as_ref()),
+            Err(msg) => Err(Error::invalid_input(msg.clone())),
+        }
+    }
 }
 
 impl Configure for NativeBackend {
-    /// Every option is honoured natively; `credentials` means no cookies either way (there is
-    /// no cookie store). TLS options are turned into the one TLS configuration of HTTPS and
-    /// WSS here: roots that are no certificates, or a client key that does not match its
-    /// certificate, are `InvalidInput` naming the option.
+    /// Every option is honoured natively. With `cookie_store`, requests whose credentials are
+    /// not `Omit` send and store cookies (every request counts as same-origin: there is no
+    /// page); without it there are none. The proxy is resolved here: an invalid one (the
+    /// environment's included, for `Proxy::FromEnv`) is `InvalidInput` naming the option. TLS
+    /// options are turned into the one TLS configuration of HTTPS and WSS here: roots that are
+    /// no certificates, or a client key that does not match its certificate, are
+    /// `InvalidInput` naming the option.
     fn with_client_options(&self, options: ClientOptions) -> Result<Self> {
         options.validate()?;
         let tls = if options.sets_tls() {
@@ -89,9 +121,11 @@ impl Configure for NativeBackend {
         } else {
             None
         };
+        let client = ClientState::new(options, tls);
+        client.proxy()?;
         Ok(NativeBackend {
             inner: self.inner.clone(),
-            client: ClientState::new(options, tls),
+            client,
         })
     }
 

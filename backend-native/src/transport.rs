@@ -101,19 +101,27 @@ impl Transport for NativeBackend {
             )),
             _ => None,
         };
+        let proxy = self.client.proxy()?.cloned();
         let handshake = async move {
-            let attempt = tokio_tungstenite::connect_async_tls_with_config(
-                request,
-                Some(config),
-                true,
-                connector,
-            );
+            // The TCP stream ourselves (direct or through the proxy's CONNECT tunnel), then
+            // tokio-tungstenite's TLS (crossio's one TLS configuration) and handshake over it.
+            let attempt = async {
+                let stream = crate::proxy::open(&parsed, proxy.as_deref()).await?;
+                tokio_tungstenite::client_async_tls_with_config(
+                    request,
+                    stream,
+                    Some(config),
+                    connector,
+                )
+                .await
+                .map_err(|e| error::ws_connect(&url_owned, e))
+            };
             match tokio::time::timeout(timeout, attempt).await {
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
                     format!("connecting to {url_owned}: no handshake within {timeout:?}"),
                 )),
-                Ok(Err(e)) => Err(error::ws_connect(&url_owned, e)),
+                Ok(Err(e)) => Err(e),
                 Ok(Ok(pair)) => Ok(pair),
             }
         };

@@ -23,9 +23,11 @@ pub mod bench;
 mod cancel_cases;
 mod check;
 mod client_cases;
+mod cookie_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
+mod proxy_cases;
 pub mod soak;
 mod spawn_cases;
 mod ws_cases;
@@ -34,6 +36,10 @@ mod ws_cases;
 pub mod browser;
 #[cfg(not(target_os = "emscripten"))]
 pub mod faults;
+#[cfg(not(target_os = "emscripten"))]
+pub mod page_server;
+#[cfg(not(target_os = "emscripten"))]
+pub mod proxy_server;
 #[cfg(not(target_os = "emscripten"))]
 pub mod server;
 mod tls_cases;
@@ -51,6 +57,15 @@ pub struct Env {
     pub closed_port: u16,
     /// Port of the fault server on 127.0.0.1 (misbehaving HTTP and WebSocket peers).
     pub fault_port: u16,
+    /// Port of the page's own origin on 127.0.0.1: in a browser, the page server that served
+    /// the runner (same-origin requests); natively and in Node.js (no page), the test server's
+    /// second HTTP port. It answers every HTTP endpoint of the test server.
+    pub page_port: u16,
+    /// Port of the test server's counting HTTP proxy on 127.0.0.1 (0 where not given: the
+    /// browser runs, whose proxy cases only assert `Unsupported`).
+    pub proxy_port: u16,
+    /// Port of the test server's refusing HTTP proxy on 127.0.0.1 (0 where not given).
+    pub refusing_proxy_port: u16,
     /// Ticks of a heartbeat running every 10 ms on the page's main thread (natively: on a
     /// thread of its own). It stops advancing while that thread is blocked.
     pub heartbeat: fn() -> u64,
@@ -123,6 +138,16 @@ impl Env {
     /// `ws://127.0.0.1:{fault_port}{path}`
     pub fn fault_ws(&self, path: &str) -> String {
         format!("ws://127.0.0.1:{}{path}", self.fault_port)
+    }
+
+    /// `http://127.0.0.1:{page_port}{path}`: the page's own origin (see [`Env::page_port`]).
+    pub fn page(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.page_port)
+    }
+
+    /// `http://127.0.0.1:{proxy_port}`: the counting proxy.
+    pub fn proxy(&self) -> String {
+        format!("http://127.0.0.1:{}", self.proxy_port)
     }
 
     /// `ws://127.0.0.1:{ws_port}{path}`, with `tag=`[`Env::ws_tag`] added to the query unless
@@ -269,6 +294,13 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Transport: tls_cases::tls_untrusted_wss_is_connect_error_naming_tls,
         Http: tls_cases::tls_mtls_client_certificate_is_presented,
         Http: tls_cases::tls_bad_pem_is_invalid_input,
+        Http: cookie_cases::client_cookies_omit_sends_and_keeps_none,
+        Http: cookie_cases::client_cookies_same_origin_reach_only_the_page_origin,
+        Http: cookie_cases::client_cookies_include_reach_other_origins_with_cors,
+        Http: cookie_cases::client_cookie_store_off_is_the_default,
+        Http: proxy_cases::client_proxy_explicit_carries_http_and_ws,
+        Http: proxy_cases::client_proxy_env_vars_and_no_proxy_are_honoured,
+        Http: proxy_cases::client_proxy_refused_is_connect_error_naming_it,
         Http: http_cases::http_cors_refusal_is_connect_error_naming_cors,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,

@@ -35,6 +35,10 @@
 //!   for comparing with what a client that does not decode `E` hands over.
 //! - `/ws-ends?tag=T` answers a JSON array, one [`WsEnd`] per WebSocket connection opened with
 //!   that tag, in the order they were accepted.
+//! - `/cookie/set?name=N&value=V[&max_age=S]` answers with `Set-Cookie: N=V; Path=/;
+//!   Max-Age=S; SameSite=Lax` (600 s unless given; 0 deletes it); `/cookie/echo` answers
+//!   `{"cookie": "<the request's Cookie header>" | null}`.
+//! - `/proxy-counts` answers what passed through the proxies (see [`crate::proxy_server`]).
 //! - `OPTIONS` on any path answers a CORS preflight.
 //! - `/no-cors` answers `no cors` (and `OPTIONS` with 204) without any CORS header.
 //! - `/tls-material` answers [`crate::TlsEnv`]'s PEM texts as JSON (`ca_pem`,
@@ -94,6 +98,14 @@ pub struct TestServer {
     pub fault_port: u16,
     /// Ports and PEM texts of the TLS listeners (see [`crate::tls_server`]).
     pub tls: crate::TlsEnv,
+    /// A second port with the HTTP endpoints: another origin (natively and in Node.js the
+    /// "page" origin of the cookie cases; browsers get theirs from the page server, see
+    /// [`crate::page_server`]).
+    pub page_port: u16,
+    /// Port of the counting HTTP proxy (see [`crate::proxy_server`]).
+    pub proxy_port: u16,
+    /// Port of the refusing HTTP proxy (see [`crate::proxy_server`]).
+    pub refusing_proxy_port: u16,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -111,18 +123,24 @@ impl TestServer {
             .enable_all()
             .thread_name("crossio-testserver")
             .build()?;
-        let (http, ws, faults, tls) = rt.block_on(async {
+        let (http, ws, faults, proxies, tls) = rt.block_on(async {
             let http = TcpListener::bind(("127.0.0.1", http_port)).await?;
             let ws = TcpListener::bind(("127.0.0.1", ws_port)).await?;
             let faults = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let proxy = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let refusing = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let page = TcpListener::bind(("127.0.0.1", 0)).await?;
             let tls = crate::tls_server::TlsListeners::bind().await?;
-            Ok::<_, std::io::Error>((http, ws, faults, tls))
+            Ok::<_, std::io::Error>((http, ws, faults, [proxy, refusing, page], tls))
         })?;
         let http_port = http.local_addr()?.port();
         let ws_port = ws.local_addr()?.port();
         let fault_port = faults.local_addr()?.port();
         let tls_env = tls.env.clone();
         let _ = TLS_MATERIAL.set(tls_env.clone());
+        let proxy_port = proxies[0].local_addr()?.port();
+        let refusing_proxy_port = proxies[1].local_addr()?.port();
+        let page_port = proxies[2].local_addr()?.port();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("crossio-testserver".into())
@@ -132,6 +150,10 @@ impl TestServer {
                     tokio::spawn(accept_ws(ws));
                     tokio::spawn(crate::faults::accept_faults(faults));
                     tls.spawn(http_port, ws_port);
+                    let [proxy, refusing, page] = proxies;
+                    tokio::spawn(accept_http(page));
+                    tokio::spawn(crate::proxy_server::accept_proxy(proxy, false));
+                    tokio::spawn(crate::proxy_server::accept_proxy(refusing, true));
                     let _ = stop_rx.await;
                 });
                 rt.shutdown_background();
@@ -141,6 +163,9 @@ impl TestServer {
             ws_port,
             fault_port,
             tls: tls_env,
+            page_port,
+            proxy_port,
+            refusing_proxy_port,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -167,6 +192,9 @@ impl TestServer {
             "untrusted_tls_port": self.tls.untrusted_port,
             "tls_ca_pem": self.tls.ca_pem,
             "tls_spki_sha256": self.tls.server_spki_sha256,
+            "page_port": self.page_port,
+            "proxy_port": self.proxy_port,
+            "refusing_proxy_port": self.refusing_proxy_port,
         })
         .to_string()
     }
@@ -531,7 +559,9 @@ fn simple(status: StatusCode, body: impl Into<Bytes>) -> Response<HttpBody> {
     r
 }
 
-async fn handle_http(req: http::Request<Incoming>) -> Result<Response<HttpBody>, Infallible> {
+pub(crate) async fn handle_http(
+    req: http::Request<Incoming>,
+) -> Result<Response<HttpBody>, Infallible> {
     let headers = req.headers().clone();
     if req.uri().path() == "/no-cors" {
         // No CORS header at all, preflights included: browsers refuse the exchange.
@@ -595,6 +625,21 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
         ["compressed", encoding] => compressed(encoding, &q),
         ["ws-ends"] => ws_ends(&q),
         ["tls-material"] => tls_material(),
+        ["cookie", "set"] => set_cookie(&q),
+        ["cookie", "echo"] => {
+            let cookie = req
+                .headers()
+                .get("cookie")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let mut r = simple(
+                StatusCode::OK,
+                serde_json::json!({ "cookie": cookie }).to_string(),
+            );
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            r
+        }
+        ["proxy-counts"] => simple(StatusCode::OK, crate::proxy_server::counts_json()),
         _ => simple(StatusCode::NOT_FOUND, format!("no route for {path}")),
     }
 }
@@ -618,6 +663,21 @@ fn tls_material() -> Response<HttpBody> {
 
 /// The TLS material of the test server running in this process (the first one started).
 static TLS_MATERIAL: OnceLock<crate::TlsEnv> = OnceLock::new();
+
+/// `/cookie/set?name=N&value=V[&max_age=S]`: `Set-Cookie: N=V; Path=/; Max-Age=S` (600 unless
+/// given; 0 deletes it).
+fn set_cookie(q: &HashMap<String, String>) -> Response<HttpBody> {
+    let name = q.get("name").map_or("crossio", String::as_str);
+    let value = q.get("value").map_or("1", String::as_str);
+    let max_age: u32 = num(q, "max_age", 600);
+    let header = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
+    let mut r = simple(StatusCode::OK, "cookie set");
+    match HeaderValue::from_str(&header) {
+        Ok(v) => r.headers_mut().insert("set-cookie", v),
+        Err(e) => return simple(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    r
+}
 
 /// `/stream`: a chunked body of `chunks` chunks of `size` bytes, `delay_ms` apart.
 fn stream(q: &HashMap<String, String>) -> Response<HttpBody> {

@@ -110,6 +110,34 @@ pub struct Capabilities {
     /// setting any of them is [`ErrorKind::Unsupported`] (after the checks every target makes:
     /// malformed PEM is `InvalidInput` everywhere).
     pub client_tls: bool,
+    /// [`ClientOptions::proxy`](crate::ClientOptions::proxy) is honoured: an explicit proxy
+    /// ([`Proxy::Config`](crate::Proxy::Config)) or none ([`Proxy::Off`](crate::Proxy::Off)),
+    /// for HTTP and WebSockets alike. `false`: the browser's own proxy settings apply
+    /// ([`Proxy::FromEnv`](crate::Proxy::FromEnv) means them) and the other choices are
+    /// `Unsupported`.
+    pub client_proxy: bool,
+    /// Where cookies are kept, and so what each [`Credentials`](crate::Credentials) mode
+    /// does with them (see [`CookieJar`]).
+    pub http_cookies: CookieJar,
+}
+
+/// Where a backend keeps cookies ([`Capabilities::http_cookies`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieJar {
+    /// The client's own jar, only with
+    /// [`ClientOptions::cookie_store`](crate::ClientOptions::cookie_store) on (natively): there is
+    /// no page, so every request counts as same-origin: `SameOrigin` and `Include` send and
+    /// store cookies (by the cookies' domain and path rules), `Omit` neither. Without the jar:
+    /// no cookies in any mode.
+    Client,
+    /// The browser's, whatever `cookie_store` says: `Omit` sends and stores none, `SameOrigin`
+    /// only on requests to the page's origin, `Include` cross-origin too where the server
+    /// answers CORS with credentials.
+    Browser,
+    /// None (Node.js's `fetch()`): no cookies in any mode; `cookie_store(true)` is
+    /// [`ErrorKind::Unsupported`].
+    None,
 }
 
 impl Capabilities {
@@ -143,6 +171,8 @@ impl Capabilities {
             client_connect_timeout: true,
             client_decompress_off: true,
             client_tls: true,
+            client_proxy: true,
+            http_cookies: CookieJar::Client,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use http::HeaderMap;
 
 use crate::error::{Error, Result};
+use crate::proxy::Proxy;
 
 /// Which cookies and HTTP credentials a request carries, as `fetch()`'s `credentials` mode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -13,12 +14,14 @@ pub enum Credentials {
     /// Never send or store cookies and HTTP credentials.
     Omit,
     /// Only for requests to the page's own origin (`fetch()`'s default). Natively, where there
-    /// is no page, the same as [`Omit`](Self::Omit): the native backend keeps no cookie store.
+    /// is no page, every request counts as same-origin: with
+    /// [`ClientOptions::cookie_store`] on, cookies are sent and stored as for
+    /// [`Include`](Self::Include); without it there are none. Node.js keeps no cookies.
     #[default]
     SameOrigin,
     /// For every request, cross-origin included (the server must answer CORS with
-    /// credentials: a named origin and `Access-Control-Allow-Credentials: true`). Natively the
-    /// same as [`Omit`](Self::Omit) (no cookie store).
+    /// credentials: a named origin and `Access-Control-Allow-Credentials: true`). Natively:
+    /// cookies sent and stored with [`ClientOptions::cookie_store`] on, none without it.
     Include,
 }
 
@@ -48,6 +51,19 @@ pub struct ClientOptions {
     /// ([`Capabilities::http_decoded_encodings`](crate::Capabilities::http_decoded_encodings)):
     /// `false` is `Unsupported` there.
     pub decompress: bool,
+    /// The proxy natively, for HTTP requests and WebSocket connections alike (see [`Proxy`]).
+    /// Default: [`Proxy::FromEnv`], the process environment's `http_proxy`, `https_proxy`,
+    /// `all_proxy` and `no_proxy` read when the options are applied. Browsers use their own
+    /// proxy settings: anything but `FromEnv` is `Unsupported` there
+    /// ([`Capabilities::client_proxy`](crate::Capabilities::client_proxy)).
+    pub proxy: Proxy,
+    /// Keep cookies natively: an in-memory jar of this configured backend (shared by its clones,
+    /// not by other configurations), filled by `Set-Cookie` and sent by the cookies' own
+    /// domain and path rules on requests whose [`Credentials`] are not `Omit`. Default: false
+    /// (no cookies natively). Browsers keep cookies in the browser's own store either way
+    /// (fetch()'s credentials rules decide); Node.js keeps none: `true` is `Unsupported` there
+    /// ([`Capabilities::http_cookies`](crate::Capabilities::http_cookies)).
+    pub cookie_store: bool,
     /// Root certificates (PEM, one or more `CERTIFICATE` blocks per entry) trusted for HTTPS
     /// and WSS natively, in addition to the built-in roots unless
     /// [`tls_builtin_roots`](Self::tls_builtin_roots) is false. Natively HTTPS and WSS share
@@ -105,13 +121,15 @@ impl Default for ClientOptions {
             tls_builtin_roots: true,
             tls_client_certificate_pem: None,
             tls_client_key_pem: None,
+            proxy: Proxy::FromEnv,
+            cookie_store: false,
         }
     }
 }
 
 impl ClientOptions {
     /// The defaults: no default headers, no User-Agent of crossio's own, no deadlines,
-    /// `Credentials::SameOrigin`, responses decoded.
+    /// `Credentials::SameOrigin`, responses decoded, proxies from the environment, no cookie store natively.
     pub fn new() -> Self {
         Self::default()
     }
@@ -192,6 +210,19 @@ impl ClientOptions {
             || !self.tls_builtin_roots
             || self.tls_client_certificate_pem.is_some()
             || self.tls_client_key_pem.is_some()
+    }
+
+    /// The proxy (see the field). Build an explicit one with [`Proxy::url`], which refuses a
+    /// bad URL with `InvalidInput` naming the option.
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// Whether cookies are kept natively (see the field).
+    pub fn cookie_store(mut self, cookie_store: bool) -> Self {
+        self.cookie_store = cookie_store;
+        self
     }
 
     /// Check what no target can honour: a zero deadline, a User-Agent that is not a valid

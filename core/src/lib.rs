@@ -45,19 +45,21 @@ mod client;
 mod error;
 mod http;
 pub mod prelude;
+mod proxy;
 mod spawn;
 pub mod tls_pem;
 #[cfg(feature = "tokio")]
 mod tokio_join;
 mod transport;
 
-pub use crate::capabilities::{Capabilities, Diagnostics, Introspect};
+pub use crate::capabilities::{Capabilities, CookieJar, Diagnostics, Introspect};
 pub use crate::client::{ClientOptions, Configure, Credentials, PrivateKeyPem};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::http::{
     Body, ContentEncoding, DEFAULT_MAX_REDIRECTS, Http, Progress, Redirect, Request,
     RequestBuilder, RequestOptions, Response,
 };
+pub use crate::proxy::{Proxy, ProxyConfig};
 pub use crate::spawn::{JoinError, JoinHandle, Spawner, Timeout};
 pub use crate::transport::{
     CloseFrame, ConnectOptions, Connection, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE,

@@ -1,8 +1,9 @@
 //! The conformance suite in a browser (wasm32-unknown-emscripten).
 //!
-//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F&tls=T&mtls=M&untrusted=U`
-//! (emrun turns the query into `argv`); the TLS PEM texts are read from the test server's
-//! `/tls-material` before the suite starts. It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
+//! The page is opened as `page.html?localhost&http=P&ws=Q&closed=R&fault=F&page=S&proxy=X&refusing_proxy=Y&tls=T&mtls=M&untrusted=U`
+//! (emrun's pre-js turns the query into `argv`; `page` is the port of the page's own origin,
+//! added by `ci/browser-run.sh`, whose value wins over an earlier one); the TLS PEM texts are
+//! read from the test server's `/tls-material` before the suite starts. It prints `start NAME` / `test NAME ... ok|FAILED: reason` per case, a bench line,
 //! and `N passed, N failed`, then exits with 0 or 1.
 
 #[cfg(target_os = "emscripten")]
@@ -20,6 +21,9 @@ mod runner {
         tls_port: u16,
         mtls_port: u16,
         untrusted_port: u16,
+        page_port: u16,
+        proxy_port: u16,
+        refusing_proxy_port: u16,
         filter: String,
         /// `soak=CONNS,MSGS,CYCLES` runs the load and soak instead of the suite.
         soak: Option<(usize, usize, usize)>,
@@ -37,6 +41,9 @@ mod runner {
                 "tls" => a.tls_port = v.parse().unwrap_or(0),
                 "mtls" => a.mtls_port = v.parse().unwrap_or(0),
                 "untrusted" => a.untrusted_port = v.parse().unwrap_or(0),
+                "page" => a.page_port = v.parse().unwrap_or(0),
+                "proxy" => a.proxy_port = v.parse().unwrap_or(0),
+                "refusing_proxy" => a.refusing_proxy_port = v.parse().unwrap_or(0),
                 "filter" => a.filter = v.to_owned(),
                 "soak" => {
                     let n: Vec<usize> = v.split(',').filter_map(|x| x.parse().ok()).collect();
@@ -59,12 +66,18 @@ mod runner {
 
     /// Check the ports, the FFI layout and the backend; `None` after [`fail_setup`].
     fn setup(a: &Args) -> Option<(Env, EmscriptenBackend)> {
-        let ports = [a.http_port, a.ws_port, a.closed_port, a.fault_port];
+        let ports = [
+            a.http_port,
+            a.ws_port,
+            a.closed_port,
+            a.fault_port,
+            a.page_port,
+        ];
         let tls_ports = [a.tls_port, a.mtls_port, a.untrusted_port];
         if ports.into_iter().chain(tls_ports).any(|p| p == 0) {
             fail_setup(
                 "missing ports: open the page with \
-                 ?http=P&ws=Q&closed=R&fault=F&tls=T&mtls=M&untrusted=U",
+                 ?http=P&ws=Q&closed=R&fault=F&page=S&tls=T&mtls=M&untrusted=U",
             );
             return None;
         }
@@ -91,6 +104,9 @@ mod runner {
             http_port: a.http_port,
             ws_port: a.ws_port,
             fault_port: a.fault_port,
+            page_port: a.page_port,
+            proxy_port: a.proxy_port,
+            refusing_proxy_port: a.refusing_proxy_port,
             closed_port: a.closed_port,
             heartbeat: page::heartbeat,
             heartbeat_max_gap: page::heartbeat_max_gap,

@@ -1,0 +1,185 @@
+//! Proxies natively: the client's [`ProxyConfig`] as reqwest's proxy, and the TCP stream of a
+//! WebSocket, direct or through an HTTP proxy's `CONNECT` tunnel (tokio-tungstenite's own
+//! client connects directly only). Both read the same settings, so HTTP and WebSockets take the
+//! same route for the same host.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossio_core::{Error, ErrorKind, ProxyConfig, Result};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use url::Url;
+
+/// The longest response head a proxy may answer `CONNECT` with.
+const MAX_CONNECT_HEAD: usize = 16 << 10;
+
+/// reqwest's proxy for `config`: the same routing as WebSockets ([`ProxyConfig::proxy_for`]).
+pub(crate) fn reqwest_proxy(config: &Arc<ProxyConfig>) -> reqwest::Proxy {
+    let config = config.clone();
+    reqwest::Proxy::custom(move |url| config.proxy_for(url).cloned())
+}
+
+/// The proxy as it is named in messages: its URL without credentials.
+pub(crate) fn display(proxy: &Url) -> String {
+    let mut shown = proxy.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.as_str().trim_end_matches('/').to_owned()
+}
+
+/// A TCP stream to `target` (a `ws`/`wss` URL): through `proxy`'s tunnel where it routes one,
+/// else directly. Errors are `Connect` naming the target (and the proxy).
+pub(crate) async fn open(target: &Url, proxy: Option<&ProxyConfig>) -> Result<TcpStream> {
+    let host = target
+        .host_str()
+        .ok_or_else(|| Error::invalid_input(format!("{target} names no host")))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = target
+        .port_or_known_default()
+        .ok_or_else(|| Error::invalid_input(format!("{target} names no port")))?;
+    let stream = match proxy.and_then(|p| p.proxy_for(target)) {
+        Some(via) => tunnel(via, host, port).await?,
+        None => TcpStream::connect((host, port)).await.map_err(|e| {
+            Error::new(ErrorKind::Connect, format!("connecting to {target}")).with_source(e)
+        })?,
+    };
+    stream.set_nodelay(true).map_err(Error::from)?;
+    Ok(stream)
+}
+
+/// Open a `CONNECT host:port` tunnel through the HTTP proxy `via`.
+async fn tunnel(via: &Url, host: &str, port: u16) -> Result<TcpStream> {
+    let shown = display(via);
+    let fail = |what: String| Error::new(ErrorKind::Connect, format!("proxy {shown}: {what}"));
+    let proxy_host = via.host_str().unwrap_or_default();
+    let proxy_host = proxy_host.trim_start_matches('[').trim_end_matches(']');
+    let proxy_port = via.port_or_known_default().unwrap_or(80);
+    let mut stream = TcpStream::connect((proxy_host, proxy_port))
+        .await
+        .map_err(|e| fail("cannot connect to the proxy".to_owned()).with_source(e))?;
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(auth) = basic_auth(via) {
+        head.push_str(&format!("Proxy-Authorization: Basic {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .map_err(|e| fail(format!("sending CONNECT {authority}")).with_source(e))?;
+    let status = read_connect_answer(&mut stream)
+        .await
+        .map_err(|e| fail(format!("reading the answer to CONNECT {authority}")).with_source(e))?;
+    if !(200..300).contains(&status) {
+        return Err(fail(format!(
+            "the proxy refused CONNECT {authority} with HTTP {status}"
+        )));
+    }
+    Ok(stream)
+}
+
+/// Read the proxy's response head byte-wise up to its blank line (nothing past it: the
+/// tunnel's bytes follow) and return its status code.
+async fn read_connect_answer(stream: &mut TcpStream) -> std::io::Result<u16> {
+    let bad = |why: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_owned());
+    // Byte-wise on purpose: a buffered reader could swallow the first bytes of the tunnel.
+    let mut reader = BufReader::with_capacity(1, stream);
+    let mut head = Vec::new();
+    let read = async {
+        loop {
+            let n = reader.read_until(b'\n', &mut head).await?;
+            if n == 0 {
+                return Err(bad("the proxy closed the connection"));
+            }
+            if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
+                return Ok(());
+            }
+            if head.len() > MAX_CONNECT_HEAD {
+                return Err(bad("the proxy's answer head is too large"));
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .map_err(|_| bad("no answer within 60 s"))??;
+    let line = String::from_utf8_lossy(&head);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("the proxy's answer is not HTTP"))?;
+    Ok(status)
+}
+
+/// `user:password` of the proxy URL, percent-decoded and base64-encoded, if it has any.
+fn basic_auth(via: &Url) -> Option<String> {
+    if via.username().is_empty() && via.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let pair = format!(
+        "{}:{}",
+        decode(via.username()),
+        decode(via.password().unwrap_or(""))
+    );
+    Some(base64(pair.as_bytes()))
+}
+
+/// Standard base64 with padding.
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(plain.as_bytes()), coded);
+        }
+    }
+
+    #[test]
+    fn proxy_credentials_are_decoded_then_encoded() {
+        let url = url::Url::parse("http://Aladdin:open%20sesame@p:1").expect("url");
+        assert_eq!(
+            super::basic_auth(&url).as_deref(),
+            Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        );
+    }
+}
