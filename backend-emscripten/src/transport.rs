@@ -28,6 +28,8 @@ use crate::error;
 use crate::sys;
 use crate::sys::event_loop::TimerId;
 use crate::sys::websocket::Socket;
+use crossio_core::backend::log;
+use tracing::Instrument;
 
 /// Every open connection's state, by the key its socket's callbacks carry.
 static CONNECTIONS: Registry<Shared> = Registry::new();
@@ -234,6 +236,8 @@ impl Drop for SocketGuard {
 /// the socket and frees its callbacks.
 pub struct EmscriptenConnection {
     guard: SocketGuard,
+    /// The URL connected to, for the log.
+    url: Box<str>,
     shared: Slot<Shared>,
     protocol: Option<String>,
     close_sent: bool,
@@ -277,6 +281,17 @@ impl Transport for EmscriptenBackend {
     type Connection = EmscriptenConnection;
 
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
+        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
+        let start = Instant::now();
+        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        let result = self.open(url, options).instrument(span).await;
+        log::ws_connected(url, start, &result.as_ref().map(|c| c.protocol.as_deref()));
+        result
+    }
+}
+
+impl EmscriptenBackend {
+    async fn open(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
         if let Some(every) = options.keepalive_interval {
@@ -344,6 +359,7 @@ impl Transport for EmscriptenBackend {
         }
         Ok(EmscriptenConnection {
             guard,
+            url: url.into(),
             shared,
             protocol,
             close_sent: false,
@@ -432,9 +448,14 @@ fn idle_check(key: u32) {
             msg.clone(),
         )));
         s.idle_error = Some(msg);
-        (s.wake(), (None, true))
+        (s.wake(), (Some(idle), true))
     });
     if close {
+        if tracing::enabled!(target: "crossio::ws", tracing::Level::DEBUG) {
+            let url = shared.lock().url.clone();
+            let idle_ms = idle.map_or(0, |d| d.as_millis() as u64);
+            tracing::debug!(target: "crossio::ws", url, idle_ms, "ws idle timeout");
+        }
         let _already_closing = with_socket(key, |sock| sock.close(1000, "idle timeout"));
     } else if let Some(idle) = idle {
         arm_idle_check(key, &shared, idle);
@@ -453,20 +474,21 @@ impl Stream for EmscriptenConnection {
             s.recv_waker = Some(cx.waker().clone());
             return Poll::Pending;
         };
-        let item = match event {
+        let (item, finished) = match event {
             Event::Message(m) => {
                 s.queued_bytes = s.queued_bytes.saturating_sub(m.len());
-                return Poll::Ready(Some(Ok(m)));
+                (Ok(m), false)
             }
-            Event::Failed(e) => Err(e),
+            Event::Failed(e) => (Err(e), true),
             Event::Closed {
                 clean,
                 code,
                 reason,
-            } => error::close_event(&s.url, clean, code, reason),
+            } => (error::close_event(&s.url, clean, code, reason), true),
         };
         drop(s);
-        self.finished = true;
+        self.finished = finished;
+        log::ws_received(&self.url, Some(&item));
         Poll::Ready(Some(item))
     }
 }
@@ -552,6 +574,7 @@ impl EmscriptenConnection {
 
     /// Hand the closing handshake to the main thread.
     fn hand_over_close(&mut self, code: u16, reason: String) {
+        log::ws_close(&self.url, code, &reason);
         self.close_sent = true;
         let (key, shared) = (self.guard.0, self.shared.clone());
         bridge::on_main(move || {
@@ -582,6 +605,9 @@ impl Sink<Message> for EmscriptenConnection {
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<()> {
         self.check_open()?;
+        if !matches!(item, Message::Close(_)) {
+            log::ws_send(&self.url, &item);
+        }
         match item {
             Message::Text(t) => self.hand_over(t.len(), move |s| s.send_text(&t)),
             Message::Binary(b) => self.hand_over(b.len(), move |s| s.send_binary(&b)),

@@ -27,6 +27,7 @@ use crate::NativeBackend;
 use crate::error;
 use crate::spawn::on_runtime;
 use crossio_core::Configure;
+use tracing::Instrument;
 
 mod driver;
 
@@ -66,6 +67,17 @@ impl Transport for NativeBackend {
     type Connection = NativeConnection;
 
     async fn connect(&self, url: &str, options: ConnectOptions) -> Result<NativeConnection> {
+        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
+        let start = std::time::Instant::now();
+        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        let result = self.open(url, options).instrument(span).await;
+        crossio_core::backend::log::ws_connected(url, start, &result.as_ref().map(|c| c.protocol.as_deref()));
+        result
+    }
+}
+
+impl NativeBackend {
+    async fn open(&self, url: &str, options: ConnectOptions) -> Result<NativeConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
         let mut request = parsed
@@ -112,7 +124,7 @@ impl Transport for NativeBackend {
             .get("sec-websocket-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let shared = Shared::new(ws);
+        let shared = Shared::new(ws, url);
         let life = Lifecycle {
             keepalive: options.keepalive_interval,
             idle: options.idle_timeout,
@@ -196,6 +208,7 @@ impl Stream for NativeConnection {
         if notify {
             shared.notify.notify_one();
         }
+        crossio_core::backend::log::ws_received(&shared.url, item.as_ref());
         Poll::Ready(item)
     }
 }
@@ -215,6 +228,7 @@ impl Sink<Message> for NativeConnection {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<()> {
+        crossio_core::backend::log::ws_send(&self.shared.url, &item);
         let mut io = self.shared.lock();
         io.writable("sending")?;
         let out = match item {
@@ -283,7 +297,12 @@ impl Sink<Message> for NativeConnection {
         let Some(ws) = io.ws.as_mut() else {
             return Poll::Ready(Ok(()));
         };
-        match ready!(Pin::new(ws).poll_flush(&mut wcx)) {
+        let flushed = Pin::new(ws).poll_flush(&mut wcx);
+        drop(io);
+        if !close_sent {
+            crossio_core::backend::log::ws_close(&shared.url, 1000, "");
+        }
+        match ready!(flushed) {
             Ok(()) | Err(ws::Error::ConnectionClosed) | Err(ws::Error::AlreadyClosed) => {
                 Poll::Ready(Ok(()))
             }
@@ -342,6 +361,8 @@ impl Wake for FanWaker {
 
 /// The state shared by the handle and its driver.
 struct Shared {
+    /// The URL connected to, for the log.
+    url: Box<str>,
     io: Mutex<Io>,
     fan: Arc<Fan>,
     read_waker: Waker,
@@ -372,7 +393,7 @@ struct Io {
 }
 
 impl Shared {
-    fn new(ws: Ws) -> Arc<Self> {
+    fn new(ws: Ws, url: &str) -> Arc<Self> {
         LIVE_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let fan = Arc::new(Fan::default());
         let waker = |read, write| {
@@ -383,6 +404,7 @@ impl Shared {
             }))
         };
         Arc::new(Shared {
+            url: url.into(),
             read_waker: waker(true, false),
             write_waker: waker(false, true),
             aux_waker: waker(true, true),

@@ -26,6 +26,7 @@ mod client_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
+mod log_cases;
 pub mod soak;
 mod spawn_cases;
 mod ws_cases;
@@ -219,6 +220,7 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: log_cases::log_events_reach_a_subscriber,
         Http: http_cases::http_cors_refusal_is_connect_error_naming_cors,
         Http: http_cases::http_timeout_is_timeout,
         Http: http_cases::http_redirects_followed,

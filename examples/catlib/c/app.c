@@ -59,7 +59,23 @@ static void pause_ms(int ms) {
 #endif
 }
 
+/* Log lines from catlib_set_log_callback, counted on whatever thread logs. */
+static int log_lines, log_fetch_end;
+
+static void on_log(void *user_data, int level, const char *line, size_t len) {
+  (void)user_data, (void)len;
+  __atomic_add_fetch(&log_lines, 1, __ATOMIC_ACQ_REL);
+  if (level == CATLIB_LOG_DEBUG && strstr(line, "crossio::http: http end") && strstr(line, "status=200"))
+    __atomic_store_n(&log_fetch_end, 1, __ATOMIC_RELEASE);
+}
+
 static void finish(void) {
+  char why[96];
+  snprintf(why, sizeof why, "%d lines, a request's end with status=200: %s",
+           __atomic_load_n(&log_lines, __ATOMIC_ACQUIRE),
+           __atomic_load_n(&log_fetch_end, __ATOMIC_ACQUIRE) ? "yes" : "no");
+  check("log_lines_arrive", __atomic_load_n(&log_fetch_end, __ATOMIC_ACQUIRE), why);
+  check("log_callback_off", catlib_set_log_callback(0, NULL, NULL) == CATLIB_OK, catlib_last_error());
   int rc = catlib_shutdown();
   check("shutdown_ok", rc == CATLIB_OK, catlib_last_error());
   printf("%d passed, %d failed\n", passed, failed);
@@ -160,6 +176,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   heartbeat_start();
+  check("set_log_callback_ok", catlib_set_log_callback(CATLIB_LOG_DEBUG, on_log, NULL) == CATLIB_OK,
+        catlib_last_error());
   check("init_ok", catlib_init() == CATLIB_OK, catlib_last_error());
   if (strcmp(mode, "main") == 0) {
     async_checks();
