@@ -24,12 +24,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use crossio_core::backend::log::BodyLog;
 use crossio_core::backend::parse_http_url;
 use crossio_core::{
     Body, ClientOptions, Credentials, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request,
     Response, Result, StatusCode,
 };
-use crossio_core::backend::log::BodyLog;
 use futures_core::Stream;
 use tracing::Instrument;
 

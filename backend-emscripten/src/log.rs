@@ -43,7 +43,7 @@ impl ConsoleSubscriber {
 
 impl Subscriber for ConsoleSubscriber {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.is_event() && *metadata.level() <= self.max
+        !metadata.is_span() && *metadata.level() <= self.max
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {

@@ -12,8 +12,8 @@ use tracing::Instrument;
 
 use crate::NativeBackend;
 use crate::error;
-use crossio_core::backend::log::BodyLog;
 use crate::spawn::on_runtime;
+use crossio_core::backend::log::BodyLog;
 
 impl NativeBackend {
     fn client(&self, redirect: Redirect) -> Result<reqwest::Client> {
@@ -128,7 +128,9 @@ impl NativeBackend {
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
         let log = BodyLog::request(req.method(), &url);
-        let client = self.client(options.redirect).map_err(|e| log.failed_ref(e))?;
+        let client = self
+            .client(options.redirect)
+            .map_err(|e| log.failed_ref(e))?;
         let mut builder = client
             .request(req.method().clone(), &url)
             .headers(req.headers().clone());

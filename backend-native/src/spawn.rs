@@ -67,7 +67,9 @@ impl Spawner for NativeBackend {
         tokio_join_handle(
             self.inner
                 .handle
-                .spawn(crossio_core::backend::mark_task(watch_task("spawn", future))),
+                .spawn(crossio_core::backend::mark_task(watch_task(
+                    "spawn", future,
+                ))),
         )
     }
 

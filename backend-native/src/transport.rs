@@ -71,7 +71,11 @@ impl Transport for NativeBackend {
         let start = std::time::Instant::now();
         tracing::debug!(target: "crossio::ws", url, "ws connect");
         let result = self.open(url, options).instrument(span).await;
-        crossio_core::backend::log::ws_connected(url, start, &result.as_ref().map(|c| c.protocol.as_deref()));
+        crossio_core::backend::log::ws_connected(
+            url,
+            start,
+            &result.as_ref().map(|c| c.protocol.as_deref()),
+        );
         result
     }
 }

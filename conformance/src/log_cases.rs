@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crossio_core::backend::log::Fields;
-use crossio_core::{Backend, ConnectOptions, Connection, ErrorKind, Message, Request, StatusCode};
+use crossio_core::{Backend, ConnectOptions, ErrorKind, Message, Request, StatusCode};
 use futures_util::{SinkExt, StreamExt};
 use tracing::level_filters::LevelFilter;
 use tracing::span::{Attributes, Id, Record};
@@ -188,7 +188,9 @@ pub async fn log_events_reach_a_subscriber<B: Backend>(b: B, e: Env) -> CaseResu
     let body = resp.bytes().await.ctx("reading the body")?;
     ensure_eq!(body.len(), 1000);
     let refused = format!("http://127.0.0.1:{}/?probe={tag}", e.closed_port);
-    let r = b.send(Request::get(&refused).build().ctx("building")?).await;
+    let r = b
+        .send(Request::get(&refused).build().ctx("building")?)
+        .await;
     expect_kind(r, ErrorKind::Connect, "GET from a closed port")?;
     let got = cap.take();
     drop(cap);
@@ -204,8 +206,16 @@ fn check_ws_events(got: &[Captured], url: &str) -> CaseResult {
     let probe = [("url", url), ("kind", "text"), ("bytes", "9")];
     find(got, Level::TRACE, ws, "ws send", &probe)?;
     find(got, Level::TRACE, ws, "ws receive", &probe)?;
-    find(got, Level::DEBUG, ws, "ws close", &[("url", url), ("code", "1000")])?;
-    let span = got.iter().any(|c| c.span == "ws" && c.fields.get("url") == Some(url));
+    find(
+        got,
+        Level::DEBUG,
+        ws,
+        "ws close",
+        &[("url", url), ("code", "1000")],
+    )?;
+    let span = got
+        .iter()
+        .any(|c| c.span == "ws" && c.fields.get("url") == Some(url));
     ensure!(span, "no `ws` span with url {url}");
     Ok(())
 }
@@ -236,7 +246,9 @@ fn check_http_events(got: &[Captured], url: &str, refused: &str) -> CaseResult {
         "http failed",
         &[("url", refused), ("kind", "Connect")],
     )?;
-    let span = got.iter().any(|c| c.span == "http" && c.fields.get("url") == Some(url));
+    let span = got
+        .iter()
+        .any(|c| c.span == "http" && c.fields.get("url") == Some(url));
     ensure!(span, "no `http` span with url {url}");
     Ok(())
 }

@@ -17,10 +17,7 @@ use futures_util::FutureExt;
 
 /// For `Spawner::spawn` and friends: `future`, logging a task spawn of `kind` now and a WARN event if a poll of it panics (the
 /// panic then goes on unwinding to the runtime, which reports it through the `JoinHandle`).
-pub fn watch_task<F: Future>(
-    kind: &'static str,
-    future: F,
-) -> impl Future<Output = F::Output> {
+pub fn watch_task<F: Future>(kind: &'static str, future: F) -> impl Future<Output = F::Output> {
     tracing::trace!(target: "crossio::task", kind, "task spawn");
     async move {
         match AssertUnwindSafe(future).catch_unwind().await {

@@ -54,7 +54,7 @@ struct CatlibSubscriber;
 impl Subscriber for CatlibSubscriber {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         let target = metadata.target();
-        metadata.is_event()
+        !metadata.is_span()
             && level_number(*metadata.level()) <= MAX.load(Ordering::Acquire)
             && (target.starts_with("crossio") || target.starts_with("catlib"))
     }
