@@ -13,17 +13,36 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use futures_util::FutureExt;
-
-/// For `Spawner::spawn` and friends: `future`, logging a task spawn of `kind` now and a WARN event if a poll of it panics (the
-/// panic then goes on unwinding to the runtime, which reports it through the `JoinHandle`).
-pub fn watch_task<F: Future>(kind: &'static str, future: F) -> impl Future<Output = F::Output> {
+/// For `Spawner::spawn` and friends: `future`, logging a task spawn of `kind` now and a WARN
+/// event if a poll of it panics (the panic then goes on unwinding to the runtime, which reports
+/// it through the `JoinHandle`). The wrapper adds 16 bytes to the future, not a copy of it.
+pub fn watch_task<F: Future>(kind: &'static str, future: F) -> WatchTask<F> {
     tracing::trace!(target: "crossio::task", kind, "task spawn");
-    async move {
-        match AssertUnwindSafe(future).catch_unwind().await {
-            Ok(v) => v,
+    WatchTask { future, kind }
+}
+
+pin_project_lite::pin_project! {
+    /// A task's future, watched for panics (see [`watch_task`]).
+    pub struct WatchTask<F> {
+        #[pin]
+        future: F,
+        kind: &'static str,
+    }
+}
+
+impl<F: Future> Future for WatchTask<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(poll) => poll,
             Err(panic) => {
-                task_panicked(kind, &*panic);
+                task_panicked(*this.kind, &*panic);
                 resume_unwind(panic)
             }
         }
