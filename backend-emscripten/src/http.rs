@@ -18,6 +18,7 @@
 //! the browser's fixed 20 are [`ErrorKind::Unsupported`]; too many redirects is a network error
 //! ([`ErrorKind::Connect`]); request headers the Fetch standard forbids are `Unsupported`.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -328,14 +329,15 @@ fn start(request: Request, client: &ClientOptions, url: &str, headers: String) -
 impl Http for EmscriptenBackend {
     /// Send `request` with the browser's `fetch()` (CORS mode, the credentials mode of the
     /// request or the client, redirects followed). Callable from any thread; dropping the future aborts the request.
-    async fn send(&self, request: Request) -> Result<Response> {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
+        // Not an async block around `send_request`: no second copy of its future.
         let span = tracing::debug_span!(
             target: "crossio::http",
             "http",
             method = %request.method(),
             url = %request.url()
         );
-        self.send_request(request).instrument(span).await
+        self.send_request(request).instrument(span)
     }
 }
 

@@ -48,7 +48,11 @@ impl Spawner for EmscriptenBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.mode.spawn(log::watch_task("spawn", future))
+        // Boxed here: from now on the task moves as a pointer, not by value (a debug build
+        // copies a large future once per call frame, on the main thread's 64 KiB stack).
+        self.inner
+            .mode
+            .spawn(log::watch_task("spawn", Box::pin(future)))
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>

@@ -29,6 +29,7 @@ use crate::sys;
 use crate::sys::event_loop::TimerId;
 use crate::sys::websocket::Socket;
 use crossio_core::backend::log;
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 /// Every open connection's state, by the key its socket's callbacks carry.
@@ -280,13 +281,20 @@ impl Future for Opened {
 impl Transport for EmscriptenBackend {
     type Connection = EmscriptenConnection;
 
-    async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
+    fn connect(
+        &self,
+        url: &str,
+        options: ConnectOptions,
+    ) -> impl Future<Output = Result<EmscriptenConnection>> + Send {
+        // Combinators, not an async block around `open`: no second copy of its future (the
+        // main thread's stack is 64 KiB).
         let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
         let start = Instant::now();
         tracing::debug!(target: "crossio::ws", url, "ws connect");
-        let result = self.open(url, options).instrument(span).await;
-        log::ws_connected(url, start, &result.as_ref().map(|c| c.protocol.as_deref()));
-        result
+        self.open(url, options).instrument(span).inspect(move |r| {
+            let protocol = r.as_ref().map(|c| c.protocol.as_deref());
+            log::ws_connected(url, start, &protocol);
+        })
     }
 }
 

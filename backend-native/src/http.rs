@@ -1,5 +1,6 @@
 //! `Http` on reqwest.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
@@ -111,14 +112,15 @@ impl<S> Drop for Counted<S> {
 }
 
 impl Http for NativeBackend {
-    async fn send(&self, request: Request) -> Result<Response> {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
+        // Not an async block around `send_request`: no second copy of its future.
         let span = tracing::debug_span!(
             target: "crossio::http",
             "http",
             method = %request.method(),
             url = %request.url()
         );
-        self.send_request(request).instrument(span).await
+        self.send_request(request).instrument(span)
     }
 }
 

@@ -27,6 +27,7 @@ use crate::NativeBackend;
 use crate::error;
 use crate::spawn::on_runtime;
 use crossio_core::Configure;
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 mod driver;
@@ -66,17 +67,19 @@ impl std::fmt::Debug for NativeConnection {
 impl Transport for NativeBackend {
     type Connection = NativeConnection;
 
-    async fn connect(&self, url: &str, options: ConnectOptions) -> Result<NativeConnection> {
+    fn connect(
+        &self,
+        url: &str,
+        options: ConnectOptions,
+    ) -> impl Future<Output = Result<NativeConnection>> + Send {
+        // Combinators, not an async block around `open`: no second copy of its future.
         let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
         let start = std::time::Instant::now();
         tracing::debug!(target: "crossio::ws", url, "ws connect");
-        let result = self.open(url, options).instrument(span).await;
-        crossio_core::backend::log::ws_connected(
-            url,
-            start,
-            &result.as_ref().map(|c| c.protocol.as_deref()),
-        );
-        result
+        self.open(url, options).instrument(span).inspect(move |r| {
+            let protocol = r.as_ref().map(|c| c.protocol.as_deref());
+            crossio_core::backend::log::ws_connected(url, start, &protocol);
+        })
     }
 }
 

@@ -7,8 +7,9 @@
 //! Every event goes through `tracing`'s macros, which test the level (tracing's static
 //! maximum, then one atomic load) before evaluating any field: with no subscriber installed
 //! nothing is formatted or allocated. Building the final binary with tracing's `max_level_off`
-//! (or `release_max_level_off`) feature compiles every event out. The panic watch is a
-//! `catch_unwind` around each poll, which costs nothing unless a panic unwinds.
+//! (or `release_max_level_off`) feature compiles every event out, and the panic watch with
+//! them. The panic watch is a `catch_unwind` around each poll, which costs nothing unless a
+//! panic unwinds.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -20,6 +21,11 @@ pub fn watch_task<F: Future>(kind: &'static str, future: F) -> WatchTask<F> {
     tracing::trace!(target: "crossio::task", kind, "task spawn");
     WatchTask { future, kind }
 }
+
+/// False when tracing's static maximum level (its `max_level_*` features) leaves out WARN: the
+/// panic watch is then compiled out with the events.
+const WARN_COMPILED_IN: bool =
+    tracing::level_filters::STATIC_MAX_LEVEL >= tracing::level_filters::LevelFilter::WARN;
 
 pin_project_lite::pin_project! {
     /// A task's future, watched for panics (see [`watch_task`]).
@@ -39,6 +45,9 @@ impl<F: Future> Future for WatchTask<F> {
     ) -> std::task::Poll<F::Output> {
         let this = self.project();
         let future = this.future;
+        if !WARN_COMPILED_IN {
+            return future.poll(cx);
+        }
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(poll) => poll,
             Err(panic) => {
@@ -52,11 +61,16 @@ impl<F: Future> Future for WatchTask<F> {
 /// `f`, logging a blocking job spawn now and a WARN event if it panics.
 pub fn watch_job<F: FnOnce() -> R, R>(f: F) -> impl FnOnce() -> R {
     tracing::trace!(target: "crossio::task", kind = "spawn_blocking", "task spawn");
-    move || match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(v) => v,
-        Err(panic) => {
-            task_panicked("spawn_blocking", &*panic);
-            resume_unwind(panic)
+    move || {
+        if !WARN_COMPILED_IN {
+            return f();
+        }
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(v) => v,
+            Err(panic) => {
+                task_panicked("spawn_blocking", &*panic);
+                resume_unwind(panic)
+            }
         }
     }
 }
