@@ -24,8 +24,10 @@ pub fn watch_task<F: Future>(kind: &'static str, future: F) -> WatchTask<F> {
 
 /// False when tracing's static maximum level (its `max_level_*` features) leaves out WARN: the
 /// panic watch is then compiled out with the events.
-const WARN_COMPILED_IN: bool =
-    tracing::level_filters::STATIC_MAX_LEVEL >= tracing::level_filters::LevelFilter::WARN;
+#[inline]
+fn warn_compiled_in() -> bool {
+    tracing::level_filters::STATIC_MAX_LEVEL >= tracing::level_filters::LevelFilter::WARN
+}
 
 pin_project_lite::pin_project! {
     /// A task's future, watched for panics (see [`watch_task`]).
@@ -45,13 +47,13 @@ impl<F: Future> Future for WatchTask<F> {
     ) -> std::task::Poll<F::Output> {
         let this = self.project();
         let future = this.future;
-        if !WARN_COMPILED_IN {
+        if !warn_compiled_in() {
             return future.poll(cx);
         }
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(poll) => poll,
             Err(panic) => {
-                task_panicked(*this.kind, &*panic);
+                task_panicked(this.kind, &*panic);
                 resume_unwind(panic)
             }
         }
@@ -62,7 +64,7 @@ impl<F: Future> Future for WatchTask<F> {
 pub fn watch_job<F: FnOnce() -> R, R>(f: F) -> impl FnOnce() -> R {
     tracing::trace!(target: "crossio::task", kind = "spawn_blocking", "task spawn");
     move || {
-        if !WARN_COMPILED_IN {
+        if !warn_compiled_in() {
             return f();
         }
         match catch_unwind(AssertUnwindSafe(f)) {

@@ -12,7 +12,9 @@
  *  - jspi (-sJSPI): main() runs on the page's main thread and uses the blocking API, each call
  *    suspending the wasm stack.
  * In worker and jspi modes the page's heartbeat (a 10 ms interval on the main thread) must keep
- * ticking during a 500 ms blocking fetch. Prints one line per check and "N passed, N failed".
+ * ticking during a 500 ms blocking fetch. In every mode catlib_set_log_callback must deliver a
+ * request's end (status=200) at CATLIB_LOG_DEBUG. Prints one line per check and "N passed,
+ * N failed".
  */
 #include "catlib.h"
 
