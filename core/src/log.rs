@@ -77,7 +77,7 @@ pub fn watch_job<F: FnOnce() -> R, R>(f: F) -> impl FnOnce() -> R {
     }
 }
 
-fn task_panicked(kind: &'static str, panic: &(dyn std::any::Any + Send)) {
+fn task_panicked(kind: &str, panic: &(dyn std::any::Any + Send)) {
     tracing::warn!(
         target: "crossio::task",
         kind,
