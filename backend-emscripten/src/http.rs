@@ -18,18 +18,21 @@
 //! the browser's fixed 20 are [`ErrorKind::Unsupported`]; too many redirects is a network error
 //! ([`ErrorKind::Connect`]); request headers the Fetch standard forbids are `Unsupported`.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use crossio_core::backend::log::BodyLog;
 use crossio_core::backend::parse_http_url;
 use crossio_core::{
     Body, ClientOptions, Credentials, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request,
     Response, Result, StatusCode,
 };
 use futures_core::Stream;
+use tracing::Instrument;
 
 use crate::EmscriptenBackend;
 use crate::bridge::{self, Registry, Slot, Wake};
@@ -171,6 +174,15 @@ impl Drop for Guard {
 struct FetchBody {
     guard: Guard,
     ended: bool,
+    log: BodyLog,
+}
+
+impl Drop for FetchBody {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.log.dropped();
+        }
+    }
 }
 
 impl Stream for FetchBody {
@@ -187,14 +199,17 @@ impl Stream for FetchBody {
             return match result {
                 Ok(Some(bytes)) => {
                     release(bytes.len());
+                    self.log.add(bytes.len());
                     Poll::Ready(Some(Ok(bytes)))
                 }
                 Ok(None) => {
                     self.ended = true;
+                    self.log.ended();
                     Poll::Ready(None)
                 }
                 Err(e) => {
                     self.ended = true;
+                    self.log.failed(&e);
                     Poll::Ready(Some(Err(e)))
                 }
             };
@@ -208,10 +223,9 @@ impl Stream for FetchBody {
         if !bridge::on_main(move || sys::fetch::read(id)) {
             self.ended = true;
             let url = self.guard.shared.lock().url.clone();
-            return Poll::Ready(Some(Err(error::main_thread_gone(
-                "reading the body of",
-                &url,
-            ))));
+            let e = error::main_thread_gone("reading the body of", &url);
+            self.log.failed(&e);
+            return Poll::Ready(Some(Err(e)));
         }
         Poll::Pending
     }
@@ -315,17 +329,31 @@ fn start(request: Request, client: &ClientOptions, url: &str, headers: String) -
 impl Http for EmscriptenBackend {
     /// Send `request` with the browser's `fetch()` (CORS mode, the credentials mode of the
     /// request or the client, redirects followed). Callable from any thread; dropping the future aborts the request.
-    async fn send(&self, mut request: Request) -> Result<Response> {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
+        // Not an async block around `send_request`: no second copy of its future.
+        let span = tracing::debug_span!(
+            target: "crossio::http",
+            "http",
+            method = %request.method(),
+            url = %request.url()
+        );
+        self.send_request(request).instrument(span)
+    }
+}
+
+impl EmscriptenBackend {
+    async fn send_request(&self, mut request: Request) -> Result<Response> {
         let url = request.url();
+        let log = BodyLog::request(request.method(), &url);
         // The client's default headers, where the request does not set them itself.
         for (name, value) in &self.client.default_headers {
             if !request.headers().contains_key(name) {
                 request.headers_mut().append(name.clone(), value.clone());
             }
         }
-        let headers = validate(&request, &url)?;
+        let headers = validate(&request, &url).map_err(|e| log.failed_ref(e))?;
         let is_head = request.method() == http::Method::HEAD;
-        let guard = start(request, &self.client, &url, headers)?;
+        let guard = start(request, &self.client, &url, headers).map_err(|e| log.failed_ref(e))?;
         let head = poll_fn(|cx| {
             let mut s = guard.shared.lock();
             match s.head.take() {
@@ -336,14 +364,16 @@ impl Http for EmscriptenBackend {
                 }
             }
         })
-        .await?;
+        .await
+        .map_err(|e| log.failed_ref(e))?;
         let status = StatusCode::from_u16(head.status)
-            .map_err(|e| error::bad_status(&url, head.status, e))?;
+            .map_err(|e| log.failed_ref(error::bad_status(&url, head.status, e)))?;
         let total = if is_head { None } else { head.content_length };
         let body = Body::from_stream(
             FetchBody {
                 guard,
                 ended: false,
+                log: log.response(status.as_u16()),
             },
             total,
         );

@@ -21,7 +21,8 @@
 //! The files mirror crossio-native's: `lib.rs` (the backend and its builder), `error.rs` (every
 //! mapping from the browser's failures to crossio's kinds), `transport.rs`, `http.rs`,
 //! `spawn.rs` (one file per build mode under `spawn/`); plus `bridge.rs`, the one seam between
-//! browser callbacks and futures, and `sys/`, the FFI. With the non-default `bench` feature,
+//! browser callbacks and futures, and `sys/`, the FFI. [`log`] shows crossio's `tracing`
+//! events in the browser's console. With the non-default `bench` feature,
 //! [`bench`] has raw-browser baselines for benchmarks.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
@@ -40,6 +41,8 @@ mod error;
 mod headers;
 #[cfg(target_os = "emscripten")]
 mod http;
+#[cfg(target_os = "emscripten")]
+pub mod log;
 #[cfg(target_os = "emscripten")]
 mod spawn;
 #[cfg(target_os = "emscripten")]

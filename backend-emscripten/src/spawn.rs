@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crossio_core::backend::log;
 use crossio_core::{JoinHandle, Result, Spawner};
 
 use crate::EmscriptenBackend;
@@ -47,7 +48,11 @@ impl Spawner for EmscriptenBackend {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.mode.spawn(future)
+        // Boxed here: from now on the task moves as a pointer, not by value (a debug build
+        // copies a large future once per call frame, on the main thread's 64 KiB stack).
+        self.inner
+            .mode
+            .spawn(log::watch_task("spawn", Box::pin(future)))
     }
 
     fn spawn_local<M, F>(&self, make: M) -> JoinHandle<F::Output>
@@ -56,7 +61,7 @@ impl Spawner for EmscriptenBackend {
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        executor::spawn_local(make)
+        executor::spawn_local(move || log::watch_task("spawn_local", make()))
     }
 
     fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
@@ -64,7 +69,7 @@ impl Spawner for EmscriptenBackend {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.mode.spawn_blocking(f)
+        self.inner.mode.spawn_blocking(log::watch_job(f))
     }
 
     fn sleep(&self, duration: Duration) -> Self::Sleep {
@@ -72,6 +77,16 @@ impl Spawner for EmscriptenBackend {
     }
 
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
-        self.inner.mode.block_on(future)
+        let start = std::time::Instant::now();
+        let out = self.inner.mode.block_on(future);
+        match &out {
+            Ok(_) => tracing::trace!(
+                target: "crossio::task",
+                ms = start.elapsed().as_secs_f64() * 1000.0,
+                "block_on done"
+            ),
+            Err(e) => tracing::debug!(target: "crossio::task", error = %e, "block_on refused"),
+        }
+        out
     }
 }

@@ -28,6 +28,9 @@ use crate::error;
 use crate::sys;
 use crate::sys::event_loop::TimerId;
 use crate::sys::websocket::Socket;
+use crossio_core::backend::log;
+use futures_util::FutureExt;
+use tracing::Instrument;
 
 /// Every open connection's state, by the key its socket's callbacks carry.
 static CONNECTIONS: Registry<Shared> = Registry::new();
@@ -234,6 +237,8 @@ impl Drop for SocketGuard {
 /// the socket and frees its callbacks.
 pub struct EmscriptenConnection {
     guard: SocketGuard,
+    /// The URL connected to, for the log.
+    url: Box<str>,
     shared: Slot<Shared>,
     protocol: Option<String>,
     close_sent: bool,
@@ -276,7 +281,25 @@ impl Future for Opened {
 impl Transport for EmscriptenBackend {
     type Connection = EmscriptenConnection;
 
-    async fn connect(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
+    fn connect(
+        &self,
+        url: &str,
+        options: ConnectOptions,
+    ) -> impl Future<Output = Result<EmscriptenConnection>> + Send {
+        // Combinators, not an async block around `open`: no second copy of its future (the
+        // main thread's stack is 64 KiB).
+        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
+        let start = Instant::now();
+        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        self.open(url, options).instrument(span).inspect(move |r| {
+            let protocol = r.as_ref().map(|c| c.protocol.as_deref());
+            log::ws_connected(url, start, &protocol);
+        })
+    }
+}
+
+impl EmscriptenBackend {
+    async fn open(&self, url: &str, options: ConnectOptions) -> Result<EmscriptenConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
         if let Some(every) = options.keepalive_interval {
@@ -344,6 +367,7 @@ impl Transport for EmscriptenBackend {
         }
         Ok(EmscriptenConnection {
             guard,
+            url: url.into(),
             shared,
             protocol,
             close_sent: false,
@@ -432,9 +456,14 @@ fn idle_check(key: u32) {
             msg.clone(),
         )));
         s.idle_error = Some(msg);
-        (s.wake(), (None, true))
+        (s.wake(), (Some(idle), true))
     });
     if close {
+        if tracing::enabled!(target: "crossio::ws", tracing::Level::DEBUG) {
+            let url = shared.lock().url.clone();
+            let idle_ms = idle.map_or(0, |d| d.as_millis() as u64);
+            tracing::debug!(target: "crossio::ws", url, idle_ms, "ws idle timeout");
+        }
         let _already_closing = with_socket(key, |sock| sock.close(1000, "idle timeout"));
     } else if let Some(idle) = idle {
         arm_idle_check(key, &shared, idle);
@@ -453,20 +482,21 @@ impl Stream for EmscriptenConnection {
             s.recv_waker = Some(cx.waker().clone());
             return Poll::Pending;
         };
-        let item = match event {
+        let (item, finished) = match event {
             Event::Message(m) => {
                 s.queued_bytes = s.queued_bytes.saturating_sub(m.len());
-                return Poll::Ready(Some(Ok(m)));
+                (Ok(m), false)
             }
-            Event::Failed(e) => Err(e),
+            Event::Failed(e) => (Err(e), true),
             Event::Closed {
                 clean,
                 code,
                 reason,
-            } => error::close_event(&s.url, clean, code, reason),
+            } => (error::close_event(&s.url, clean, code, reason), true),
         };
         drop(s);
-        self.finished = true;
+        self.finished = finished;
+        log::ws_received(&self.url, Some(&item));
         Poll::Ready(Some(item))
     }
 }
@@ -552,6 +582,7 @@ impl EmscriptenConnection {
 
     /// Hand the closing handshake to the main thread.
     fn hand_over_close(&mut self, code: u16, reason: String) {
+        log::ws_close(&self.url, code, &reason);
         self.close_sent = true;
         let (key, shared) = (self.guard.0, self.shared.clone());
         bridge::on_main(move || {
@@ -582,6 +613,9 @@ impl Sink<Message> for EmscriptenConnection {
 
     fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<()> {
         self.check_open()?;
+        if !matches!(item, Message::Close(_)) {
+            log::ws_send(&self.url, &item);
+        }
         match item {
             Message::Text(t) => self.hand_over(t.len(), move |s| s.send_text(&t)),
             Message::Binary(b) => self.hand_over(b.len(), move |s| s.send_binary(&b)),

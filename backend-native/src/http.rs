@@ -1,5 +1,6 @@
 //! `Http` on reqwest.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
@@ -8,10 +9,12 @@ use bytes::Bytes;
 use crossio_core::{Body, Credentials, Error, Http, Redirect, Request, Response, Result};
 use futures_core::Stream;
 use futures_util::StreamExt;
+use tracing::Instrument;
 
 use crate::NativeBackend;
 use crate::error;
 use crate::spawn::on_runtime;
+use crossio_core::backend::log::BodyLog;
 
 impl NativeBackend {
     /// The reqwest client for `redirect`, with the cookie jar (if the options keep one) unless
@@ -100,10 +103,12 @@ impl Drop for LiveRequest {
     }
 }
 
-/// A body stream that keeps its request counted until the stream ends, fails, or is dropped.
+/// A body stream that keeps its request counted until the stream ends, fails, or is dropped,
+/// and logs how it ended.
 struct Counted<S> {
     chunks: S,
     live: Option<LiveRequest>,
+    log: BodyLog,
 }
 
 impl<S: Stream<Item = Result<Bytes>> + Unpin> Stream for Counted<S> {
@@ -111,6 +116,11 @@ impl<S: Stream<Item = Result<Bytes>> + Unpin> Stream for Counted<S> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let item = std::task::ready!(self.chunks.poll_next_unpin(cx));
+        match &item {
+            Some(Ok(chunk)) => self.log.add(chunk.len()),
+            Some(Err(e)) => self.log.failed(e),
+            None => self.log.ended(),
+        }
         if !matches!(item, Some(Ok(_))) {
             self.live = None;
         }
@@ -118,15 +128,39 @@ impl<S: Stream<Item = Result<Bytes>> + Unpin> Stream for Counted<S> {
     }
 }
 
+impl<S> Drop for Counted<S> {
+    fn drop(&mut self) {
+        if self.live.is_some() {
+            self.log.dropped();
+        }
+    }
+}
+
 impl Http for NativeBackend {
-    async fn send(&self, request: Request) -> Result<Response> {
+    fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
+        // Not an async block around `send_request`: no second copy of its future.
+        let span = tracing::debug_span!(
+            target: "crossio::http",
+            "http",
+            method = %request.method(),
+            url = %request.url()
+        );
+        self.send_request(request).instrument(span)
+    }
+}
+
+impl NativeBackend {
+    async fn send_request(&self, request: Request) -> Result<Response> {
         let live = LiveRequest::new();
         let (req, options) = request.into_parts();
         let url = req.uri().to_string();
+        let log = BodyLog::request(req.method(), &url);
         let credentials = options
             .credentials
             .unwrap_or(self.client.options.credentials);
-        let client = self.client(options.redirect, credentials)?;
+        let client = self
+            .client(options.redirect, credentials)
+            .map_err(|e| log.failed_ref(e))?;
         let mut builder = client
             .request(req.method().clone(), &url)
             .headers(req.headers().clone());
@@ -137,11 +171,14 @@ impl Http for NativeBackend {
         if let Some(t) = options.timeout.or(self.client.options.request_timeout) {
             builder = builder.timeout(t);
         }
-        let request = builder.build().map_err(|e| error::http(&url, e))?;
+        let request = builder
+            .build()
+            .map_err(|e| log.failed_ref(error::http(&url, e)))?;
         let fut = client.execute(request);
         let resp = on_runtime(self, fut)
-            .await?
-            .map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e))?;
+            .await
+            .and_then(|r| r.map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e)))
+            .map_err(|e| log.failed_ref(e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let final_url = resp.url().to_string();
@@ -153,6 +190,7 @@ impl Http for NativeBackend {
         let chunks = Counted {
             chunks,
             live: Some(live),
+            log: log.response(status.as_u16()),
         };
         Ok(Response::new(
             status,

@@ -10,6 +10,7 @@ use crossio_core::{Error, JoinError, JoinHandle, Result, Spawner};
 use tokio::sync::mpsc;
 
 use crate::NativeBackend;
+use crossio_core::backend::log::{watch_job, watch_task};
 
 /// The sleep future of the native backend (a tokio timer on the backend's runtime).
 pub type NativeSleep = tokio::time::Sleep;
@@ -66,7 +67,9 @@ impl Spawner for NativeBackend {
         tokio_join_handle(
             self.inner
                 .handle
-                .spawn(crossio_core::backend::mark_task(future)),
+                .spawn(crossio_core::backend::mark_task(watch_task(
+                    "spawn", future,
+                ))),
         )
     }
 
@@ -78,6 +81,7 @@ impl Spawner for NativeBackend {
     {
         let (completer, handle) = crossio_core::backend::remote_handle();
         let job: Job = Box::new(move || {
+            let make = move || watch_task("spawn_local", make());
             tokio::task::spawn_local(crossio_core::backend::mark_task(completer.run_with(make)));
         });
         // If the thread cannot be started, the job (and the completer) is dropped: the handle
@@ -91,7 +95,7 @@ impl Spawner for NativeBackend {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        tokio_join_handle(self.inner.handle.spawn_blocking(f))
+        tokio_join_handle(self.inner.handle.spawn_blocking(watch_job(f)))
     }
 
     fn sleep(&self, duration: Duration) -> Self::Sleep {
@@ -101,15 +105,24 @@ impl Spawner for NativeBackend {
 
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output> {
         if crossio_core::backend::in_task() {
-            return Err(Error::unsupported(
+            let e = Error::unsupported(
                 "block_on called from inside an async task, where blocking could deadlock the \
                  runtime: await the future instead, or block from spawn_blocking or a plain thread",
-            ));
+            );
+            tracing::debug!(target: "crossio::task", error = %e, "block_on refused");
+            return Err(e);
         }
         // Entering the handle lets the future create tokio timers and I/O; parking (rather than
         // tokio's own block_on) also works on spawn_blocking threads.
         let _guard = self.inner.handle.enter();
-        Ok(crossio_core::backend::park_block_on(future))
+        let start = std::time::Instant::now();
+        let out = crossio_core::backend::park_block_on(future);
+        tracing::trace!(
+            target: "crossio::task",
+            ms = start.elapsed().as_secs_f64() * 1000.0,
+            "block_on done"
+        );
+        Ok(out)
     }
 }
 

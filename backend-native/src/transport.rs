@@ -27,6 +27,8 @@ use crate::NativeBackend;
 use crate::error;
 use crate::spawn::on_runtime;
 use crossio_core::Configure;
+use futures_util::FutureExt;
+use tracing::Instrument;
 
 mod driver;
 
@@ -65,7 +67,24 @@ impl std::fmt::Debug for NativeConnection {
 impl Transport for NativeBackend {
     type Connection = NativeConnection;
 
-    async fn connect(&self, url: &str, options: ConnectOptions) -> Result<NativeConnection> {
+    fn connect(
+        &self,
+        url: &str,
+        options: ConnectOptions,
+    ) -> impl Future<Output = Result<NativeConnection>> + Send {
+        // Combinators, not an async block around `open`: no second copy of its future.
+        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
+        let start = std::time::Instant::now();
+        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        self.open(url, options).instrument(span).inspect(move |r| {
+            let protocol = r.as_ref().map(|c| c.protocol.as_deref());
+            crossio_core::backend::log::ws_connected(url, start, &protocol);
+        })
+    }
+}
+
+impl NativeBackend {
+    async fn open(&self, url: &str, options: ConnectOptions) -> Result<NativeConnection> {
         let parsed = parse_ws_url(url)?;
         options.validate()?;
         let mut request = parsed
@@ -131,7 +150,7 @@ impl Transport for NativeBackend {
             .get("sec-websocket-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let shared = Shared::new(ws);
+        let shared = Shared::new(ws, url);
         let life = Lifecycle {
             keepalive: options.keepalive_interval,
             idle: options.idle_timeout,
@@ -215,6 +234,7 @@ impl Stream for NativeConnection {
         if notify {
             shared.notify.notify_one();
         }
+        crossio_core::backend::log::ws_received(&shared.url, item.as_ref());
         Poll::Ready(item)
     }
 }
@@ -234,6 +254,7 @@ impl Sink<Message> for NativeConnection {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<()> {
+        crossio_core::backend::log::ws_send(&self.shared.url, &item);
         let mut io = self.shared.lock();
         io.writable("sending")?;
         let out = match item {
@@ -302,7 +323,12 @@ impl Sink<Message> for NativeConnection {
         let Some(ws) = io.ws.as_mut() else {
             return Poll::Ready(Ok(()));
         };
-        match ready!(Pin::new(ws).poll_flush(&mut wcx)) {
+        let flushed = Pin::new(ws).poll_flush(&mut wcx);
+        drop(io);
+        if !close_sent {
+            crossio_core::backend::log::ws_close(&shared.url, 1000, "");
+        }
+        match ready!(flushed) {
             Ok(()) | Err(ws::Error::ConnectionClosed) | Err(ws::Error::AlreadyClosed) => {
                 Poll::Ready(Ok(()))
             }
@@ -361,6 +387,8 @@ impl Wake for FanWaker {
 
 /// The state shared by the handle and its driver.
 struct Shared {
+    /// The URL connected to, for the log.
+    url: Box<str>,
     io: Mutex<Io>,
     fan: Arc<Fan>,
     read_waker: Waker,
@@ -391,7 +419,7 @@ struct Io {
 }
 
 impl Shared {
-    fn new(ws: Ws) -> Arc<Self> {
+    fn new(ws: Ws, url: &str) -> Arc<Self> {
         LIVE_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let fan = Arc::new(Fan::default());
         let waker = |read, write| {
@@ -402,6 +430,7 @@ impl Shared {
             }))
         };
         Arc::new(Shared {
+            url: url.into(),
             read_waker: waker(true, false),
             write_waker: waker(false, true),
             aux_waker: waker(true, true),

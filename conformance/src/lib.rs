@@ -27,6 +27,7 @@ mod cookie_cases;
 mod fault_cases;
 mod http_cases;
 mod lifecycle_cases;
+mod log_cases;
 mod proxy_cases;
 pub mod soak;
 mod spawn_cases;
@@ -288,6 +289,7 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: client_cases::client_default_request_timeout_applies,
         Http: client_cases::client_credentials_modes_are_sent,
         Http: client_cases::client_options_bad_input_and_target_limits,
+        Http: log_cases::log_events_reach_a_subscriber,
         Http: tls_cases::tls_https_trusted_via_added_root_is_ok,
         Transport: tls_cases::tls_wss_trusted_via_added_root_is_ok,
         Http: tls_cases::tls_untrusted_https_is_connect_error_naming_tls,

@@ -12,6 +12,11 @@
 //! - Blocking: [`mark_task`] / [`in_task`] tell `block_on` it is inside an async task (where
 //!   blocking could deadlock), and [`park_block_on`] polls a future on the calling thread,
 //!   parking it between wakes.
+//! - Logging: [`log`] emits the `tracing` events every backend shares (`crossio::ws`,
+//!   `crossio::http`, `crossio::task`), so that they read the same on every target.
+
+#[path = "log.rs"]
+pub mod log;
 
 pub use crate::block::{MarkedTask, in_task, mark_task, park_block_on, spin_park_block_on};
 pub use crate::http::parse_http_url;

@@ -2,7 +2,7 @@
 //! [`event_loop`] (`emscripten/eventloop.h`: immediates, timers; the heartbeat and exit glue),
 //! [`proxying`] (`emscripten/proxying.h`), [`threading`] (`emscripten/threading.h`, the pthread
 //! pool), [`heap`] (malloc statistics), [`websocket`] (`emscripten/websocket.h`), [`fetch`] (the
-//! browser's `fetch()`, `csrc/fetch.c`), [`engine`] (which JS engine runs the module) and, with the `bench` feature, `bench` (raw-browser
+//! browser's `fetch()`, `csrc/fetch.c`), [`engine`] (which JS engine runs the module), [`console`] (`emscripten/console.h`) and, with the `bench` feature, `bench` (raw-browser
 //! baselines, `csrc/bench.c`) and `raw_echo` (the size anchor: an echo on raw
 //! `websocket.h`, no crossio).
 //!
@@ -16,6 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod console;
 pub mod engine;
 pub mod event_loop;
 pub mod fetch;
@@ -55,10 +56,9 @@ fn guarded(what: &str, f: impl FnOnce()) {
     let result = catch_unwind(AssertUnwindSafe(f));
     CALLBACK_DEPTH.with(|d| d.set(d.get() - 1));
     if let Err(panic) = result {
-        eprintln!(
-            "crossio: panic in {what} callback: {}",
-            crossio_core::backend::panic_message(&*panic)
-        );
+        let message = crossio_core::backend::panic_message(&*panic);
+        tracing::warn!(target: "crossio::task", callback = what, panic = %message, "callback panicked");
+        eprintln!("crossio: panic in {what} callback: {message}");
     }
 }
 

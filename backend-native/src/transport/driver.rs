@@ -16,6 +16,14 @@ use super::{Io, Lifecycle, Shared, close_message};
 /// Run until the connection is closed, then drop the driver's share of it.
 pub(super) async fn run(shared: Arc<Shared>, life: Lifecycle) {
     while_open(&shared, life).await;
+    let closes = {
+        let io = shared.lock();
+        io.dropped && !io.close_sent && !io.peer_close && io.ws.is_some()
+    };
+    if closes {
+        // The handle was dropped while open: the driver says goodbye for it.
+        crossio_core::backend::log::ws_close(&shared.url, 1000, "");
+    }
     let _ = tokio::time::timeout(life.close_timeout, poll_fn(|cx| shared.poll_finish(cx))).await;
     let ws = shared.lock().ws.take();
     drop(ws);
@@ -126,6 +134,12 @@ impl Shared {
             let _ = Pin::new(&mut ws).poll_flush(&mut cx);
         }
         drop(io);
+        tracing::debug!(
+            target: "crossio::ws",
+            url = &*self.url,
+            idle_ms = idle.as_millis() as u64,
+            "ws idle timeout"
+        );
         self.fan.read.wake();
         self.fan.write.wake();
     }

@@ -12,7 +12,9 @@
  *  - jspi (-sJSPI): main() runs on the page's main thread and uses the blocking API, each call
  *    suspending the wasm stack.
  * In worker and jspi modes the page's heartbeat (a 10 ms interval on the main thread) must keep
- * ticking during a 500 ms blocking fetch. Prints one line per check and "N passed, N failed".
+ * ticking during a 500 ms blocking fetch. In every mode catlib_set_log_callback must deliver a
+ * request's end (status=200) at CATLIB_LOG_DEBUG. Prints one line per check and "N passed,
+ * N failed".
  */
 #include "catlib.h"
 
@@ -59,7 +61,23 @@ static void pause_ms(int ms) {
 #endif
 }
 
+/* Log lines from catlib_set_log_callback, counted on whatever thread logs. */
+static int log_lines, log_fetch_end;
+
+static void on_log(void *user_data, int level, const char *line, size_t len) {
+  (void)user_data, (void)len;
+  __atomic_add_fetch(&log_lines, 1, __ATOMIC_ACQ_REL);
+  if (level == CATLIB_LOG_DEBUG && strstr(line, "crossio::http: http end") && strstr(line, "status=200"))
+    __atomic_store_n(&log_fetch_end, 1, __ATOMIC_RELEASE);
+}
+
 static void finish(void) {
+  char why[96];
+  snprintf(why, sizeof why, "%d lines, a request's end with status=200: %s",
+           __atomic_load_n(&log_lines, __ATOMIC_ACQUIRE),
+           __atomic_load_n(&log_fetch_end, __ATOMIC_ACQUIRE) ? "yes" : "no");
+  check("log_lines_arrive", __atomic_load_n(&log_fetch_end, __ATOMIC_ACQUIRE), why);
+  check("log_callback_off", catlib_set_log_callback(0, NULL, NULL) == CATLIB_OK, catlib_last_error());
   int rc = catlib_shutdown();
   check("shutdown_ok", rc == CATLIB_OK, catlib_last_error());
   printf("%d passed, %d failed\n", passed, failed);
@@ -160,6 +178,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   heartbeat_start();
+  check("set_log_callback_ok", catlib_set_log_callback(CATLIB_LOG_DEBUG, on_log, NULL) == CATLIB_OK,
+        catlib_last_error());
   check("init_ok", catlib_init() == CATLIB_OK, catlib_last_error());
   if (strcmp(mode, "main") == 0) {
     async_checks();

@@ -114,6 +114,65 @@ static void noop_callback(void *user_data, int status, const char *text, size_t 
   (void)user_data, (void)status, (void)text, (void)len;
 }
 
+/* ---- logging: catlib_set_log_callback ------------------------------------------------------ */
+
+/* Written by the log callback on whatever thread logs, read here at the end: atomics. */
+static int log_lines, log_bad_user_data, log_init_seen, log_http_end_seen, log_ws_open_seen;
+static int log_end_line_ready;
+static char log_end_line[300];
+static int log_tag;
+
+static void on_log(void *user_data, int level, const char *line, size_t len) {
+  __atomic_add_fetch(&log_lines, 1, __ATOMIC_ACQ_REL);
+  if (user_data != &log_tag || level < CATLIB_LOG_ERROR || level > CATLIB_LOG_DEBUG ||
+      strlen(line) != len)
+    __atomic_store_n(&log_bad_user_data, 1, __ATOMIC_RELEASE);
+  if (level == CATLIB_LOG_INFO && strstr(line, "catlib: catlib initialised"))
+    __atomic_store_n(&log_init_seen, 1, __ATOMIC_RELEASE);
+  if (level == CATLIB_LOG_DEBUG && strstr(line, "crossio::ws: ws open"))
+    __atomic_store_n(&log_ws_open_seen, 1, __ATOMIC_RELEASE);
+  if (level == CATLIB_LOG_DEBUG && strstr(line, "crossio::http: http end") &&
+      strstr(line, "status=200") && strstr(line, "bytes=10 ") &&
+      !__atomic_exchange_n(&log_http_end_seen, 1, __ATOMIC_ACQ_REL)) {
+    snprintf(log_end_line, sizeof log_end_line, "%s", line);
+    __atomic_store_n(&log_end_line_ready, 1, __ATOMIC_RELEASE);
+  }
+}
+
+/* Before catlib_init: a bad level is refused, then lines at DEBUG and above go to on_log. */
+static void log_setup(void) {
+  expect("set_log_callback_bad_level_is_invalid_input",
+         catlib_set_log_callback(9, on_log, &log_tag), CATLIB_ERR_INVALID_INPUT, "level 9");
+  expect("set_log_callback_ok", catlib_set_log_callback(CATLIB_LOG_DEBUG, on_log, &log_tag),
+         CATLIB_OK, NULL);
+}
+
+/* After the work: the lines arrived (catlib's own at INFO, crossio's connect and request end at
+ * DEBUG with status and bytes, none at TRACE); NULL turns logging off. */
+static void log_checks(void) {
+  char why[512];
+  snprintf(why, sizeof why, "%d lines; init %d, ws open %d, http end with status=200 bytes=10 %d, "
+           "bad user_data/level/len %d", __atomic_load_n(&log_lines, __ATOMIC_ACQUIRE),
+           log_init_seen, log_ws_open_seen, log_http_end_seen, log_bad_user_data);
+  int ok = __atomic_load_n(&log_init_seen, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&log_ws_open_seen, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&log_end_line_ready, __ATOMIC_ACQUIRE) &&
+           !__atomic_load_n(&log_bad_user_data, __ATOMIC_ACQUIRE);
+  if (ok)
+    pass("log_callback_receives_lines", log_end_line);
+  else
+    fail("log_callback_receives_lines", why);
+  expect("set_log_callback_null_ok", catlib_set_log_callback(0, NULL, NULL), CATLIB_OK, NULL);
+}
+
+/* After logging was turned off: catlib_init's INFO line must not arrive. */
+static void log_off_check(int lines_before) {
+  char why[128];
+  int now = __atomic_load_n(&log_lines, __ATOMIC_ACQUIRE);
+  snprintf(why, sizeof why, "%d lines before, %d after", lines_before, now);
+  check("log_callback_null_turns_logging_off", now == lines_before, why);
+}
+
 /* ---- before catlib_init ------------------------------------------------------------------ */
 
 static void before_init(void) {
@@ -401,6 +460,8 @@ static void check_async(void) {
 static void finish(void) {
   char u[300], buf[64];
   check_async();
+  log_checks();
+  int lines_before = __atomic_load_n(&log_lines, __ATOMIC_ACQUIRE);
   expect("shutdown_ok", catlib_shutdown(), CATLIB_OK, NULL);
   url(u, sizeof u, http_base, "/status/200");
   expect("fetch_after_shutdown_is_not_initialized",
@@ -413,6 +474,7 @@ static void finish(void) {
          "not initialised");
   expect("init_after_shutdown_ok", catlib_init(), CATLIB_OK, NULL);
   expect("shutdown_again_ok", catlib_shutdown(), CATLIB_OK, NULL);
+  log_off_check(lines_before);
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout);
   if (finished_fn) finished_fn(failed);
@@ -450,6 +512,7 @@ int catlib_demo_main(int argc, char **argv, int can_block, const char *where,
   printf("catlib demo: %s, blocking %s\n", http_base, can_block ? "allowed" : "not allowed");
 
   before_init();
+  log_setup();
   expect("init_ok", catlib_init(), CATLIB_OK, NULL);
   expect("init_twice_is_a_no_op", catlib_init(), CATLIB_OK, NULL);
   bad_input();

@@ -119,6 +119,41 @@ int catlib_ws_roundtrip_async(const char *url, const char *msg, catlib_callback 
 int catlib_hash_async(const uint8_t *data, size_t len, uint32_t rounds,
                       catlib_callback callback, void *user_data);
 
+/*
+ * Logging. catlib passes on crossio's log events (connects, sends and receives, closes,
+ * requests with their status and bytes, errors with their kind, task panics, blocking calls)
+ * and its own (catlib_init, catlib_shutdown), one line each: "target: message field=value
+ * ...", e.g. "crossio::http: http end method=GET url=http://host/x status=200 bytes=11 ms=1.9".
+ * Targets: crossio::ws, crossio::http, crossio::task, catlib. Levels, most severe first:
+ */
+#define CATLIB_LOG_ERROR 1
+#define CATLIB_LOG_WARN 2  /* a task or callback panicked */
+#define CATLIB_LOG_INFO 3  /* catlib_init, catlib_shutdown */
+#define CATLIB_LOG_DEBUG 4 /* connects, closes, requests (start, head, end), errors */
+#define CATLIB_LOG_TRACE 5 /* every message sent and received, task spawns, blocking calls */
+
+/*
+ * Log callback: `level` is a CATLIB_LOG_* value, `line` (never NULL, NUL-terminated, `len`
+ * bytes before the NUL) is valid only during the call. It is called on the thread that logs:
+ * any thread, natively a catlib runtime thread or the caller's; in a browser the page's main
+ * thread or a pool worker. catlib holds no lock while calling it, so it may call any catlib
+ * function (catlib_set_log_callback included), except that the blocking ones answer
+ * CATLIB_ERR_WOULD_BLOCK where they always do (inside catlib's callbacks). It must return
+ * quickly: it runs inside catlib's network work.
+ */
+typedef void (*catlib_log_callback)(void *user_data, int level, const char *line, size_t len);
+
+/*
+ * Send log lines at `level` and more severe to `callback(user_data, ...)`; a NULL `callback`
+ * turns logging off (`level` is then ignored). May be called at any time, before catlib_init
+ * too; the last call wins. With logging off (the default) catlib formats nothing.
+ * CATLIB_ERR_INVALID_INPUT: `level` is not a CATLIB_LOG_* value (the setting is unchanged).
+ * CATLIB_ERR_UNSUPPORTED: the program installed a global `tracing` subscriber of its own
+ * (Rust hosts), which then receives the events instead. A line being passed on another thread
+ * when this returns may still reach the previous callback.
+ */
+int catlib_set_log_callback(int level, catlib_log_callback callback, void *user_data);
+
 #ifdef __cplusplus
 }
 #endif

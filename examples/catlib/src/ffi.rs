@@ -327,6 +327,55 @@ pub unsafe extern "C" fn catlib_hash_async(
     })
 }
 
+/// `typedef void (*catlib_log_callback)(void *user_data, int level, const char *line,
+/// size_t len)`
+pub type CatlibLogCallback =
+    unsafe extern "C" fn(user_data: *mut c_void, level: c_int, line: *const c_char, len: usize);
+
+/// The C log callback and its `user_data`, called from whichever thread logs.
+#[derive(Clone, Copy)]
+struct CLog {
+    f: CatlibLogCallback,
+    user_data: *mut c_void,
+}
+
+// SAFETY: catlib.h tells callers the log callback runs on any thread that logs, so `user_data`
+// is theirs to make usable there; catlib itself never dereferences it.
+unsafe impl Send for CLog {}
+// SAFETY: as above; catlib only copies the pointer.
+unsafe impl Sync for CLog {}
+
+impl CLog {
+    fn call(self, level: i32, line: &str) {
+        let len = line.len();
+        let c = CString::new(line.replace('\0', "\u{fffd}")).unwrap_or_default();
+        // SAFETY: `f` is the caller's log callback (catlib.h: callable from any thread, any
+        // number of times); `c` outlives the call; a C function cannot unwind into Rust.
+        unsafe { (self.f)(self.user_data, level, c.as_ptr(), len) };
+    }
+}
+
+/// `int catlib_set_log_callback(int level, catlib_log_callback callback, void *user_data)`
+///
+/// # Safety
+/// See `catlib.h`: `callback` is callable from any thread with `user_data` until it is
+/// replaced (and a call already under way has returned).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn catlib_set_log_callback(
+    level: c_int,
+    callback: Option<CatlibLogCallback>,
+    user_data: *mut c_void,
+) -> c_int {
+    guard("catlib_set_log_callback", || {
+        let sink = callback.map(|f| {
+            let c = CLog { f, user_data };
+            std::sync::Arc::new(move |level: i32, line: &str| c.call(level, line))
+                as crate::log::Sink
+        });
+        crate::log::set_sink(level, sink)
+    })
+}
+
 /// The C demo program (`c/demo.c`, compiled into this crate by `build.rs` for
 /// wasm32-unknown-emscripten) and the demo page's worker loop (`c/demo_page.c`).
 #[cfg(target_os = "emscripten")]

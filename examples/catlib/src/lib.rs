@@ -25,6 +25,7 @@
 
 #[allow(unsafe_code)] // the C ABI: the only module that dereferences C pointers
 pub mod ffi;
+pub mod log;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -281,11 +282,14 @@ fn backend(what: &str) -> CatResult<DefaultBackend> {
 /// Start the process-wide backend; a no-op while it runs.
 pub fn init() -> CatResult<()> {
     let mut slot = BACKEND.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.is_none() {
-        let b = DefaultBackend::new()
-            .map_err(|e| Failure::from_error("catlib_init: starting the crossio backend", e))?;
-        *slot = Some(b);
+    if slot.is_some() {
+        return Ok(());
     }
+    let b = DefaultBackend::new()
+        .map_err(|e| Failure::from_error("catlib_init: starting the crossio backend", e))?;
+    *slot = Some(b);
+    drop(slot);
+    tracing::info!(target: "catlib", "catlib initialised");
     Ok(())
 }
 
@@ -295,6 +299,7 @@ pub fn shutdown() -> CatResult<()> {
     match old {
         Some(b) => {
             drop(b);
+            tracing::info!(target: "catlib", "catlib shut down");
             Ok(())
         }
         None => Err(Failure::new(
