@@ -140,11 +140,14 @@ else
   BROWSER_PID=$!
 fi
 
-START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""
+# The page closes its window right after posting its exit code, so the browser and the page
+# server often end within one poll of each other: the browser's end counts as a failure only
+# when the server is still waiting for the exit code 5 s later.
+START=$SECONDS; TIMED_OUT=0; BROWSER_GONE=""; GONE_SINCE=""
 while running "$SERVER_PID"; do
   if [ $((SECONDS - START)) -ge "$TIMEOUT" ]; then TIMED_OUT=1; break; fi
-  if [ -z "$BROWSER_GONE" ] && ! running "$BROWSER_PID"; then BROWSER_GONE=$SECONDS; fi
-  if [ -n "$BROWSER_GONE" ] && [ $((SECONDS - BROWSER_GONE)) -ge 5 ]; then break; fi
+  if [ -z "$GONE_SINCE" ] && ! running "$BROWSER_PID"; then GONE_SINCE=$SECONDS; fi
+  if [ -n "$GONE_SINCE" ] && [ $((SECONDS - GONE_SINCE)) -ge 5 ]; then BROWSER_GONE=1; break; fi
   sleep 0.2
 done
 ELAPSED=$((SECONDS - START))
