@@ -331,12 +331,7 @@ impl Http for EmscriptenBackend {
     /// request or the client, redirects followed). Callable from any thread; dropping the future aborts the request.
     fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
         // Not an async block around `send_request`: no second copy of its future.
-        let span = tracing::debug_span!(
-            target: "crossio::http",
-            "http",
-            method = %request.method(),
-            url = %request.url()
-        );
+        let span = crossio_core::backend::log::http_span(&request);
         self.send_request(request).instrument(span)
     }
 }

@@ -288,9 +288,7 @@ impl Transport for EmscriptenBackend {
     ) -> impl Future<Output = Result<EmscriptenConnection>> + Send {
         // Combinators, not an async block around `open`: no second copy of its future (the
         // main thread's stack is 64 KiB).
-        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
-        let start = Instant::now();
-        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        let (span, start) = crossio_core::backend::log::ws_connect(url);
         self.open(url, options).instrument(span).inspect(move |r| {
             let protocol = r.as_ref().map(|c| c.protocol.as_deref());
             log::ws_connected(url, start, &protocol);

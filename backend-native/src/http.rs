@@ -139,12 +139,7 @@ impl<S> Drop for Counted<S> {
 impl Http for NativeBackend {
     fn send(&self, request: Request) -> impl Future<Output = Result<Response>> + Send {
         // Not an async block around `send_request`: no second copy of its future.
-        let span = tracing::debug_span!(
-            target: "crossio::http",
-            "http",
-            method = %request.method(),
-            url = %request.url()
-        );
+        let span = crossio_core::backend::log::http_span(&request);
         self.send_request(request).instrument(span)
     }
 }

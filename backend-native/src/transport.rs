@@ -73,9 +73,7 @@ impl Transport for NativeBackend {
         options: ConnectOptions,
     ) -> impl Future<Output = Result<NativeConnection>> + Send {
         // Combinators, not an async block around `open`: no second copy of its future.
-        let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
-        let start = std::time::Instant::now();
-        tracing::debug!(target: "crossio::ws", url, "ws connect");
+        let (span, start) = crossio_core::backend::log::ws_connect(url);
         self.open(url, options).instrument(span).inspect(move |r| {
             let protocol = r.as_ref().map(|c| c.protocol.as_deref());
             crossio_core::backend::log::ws_connected(url, start, &protocol);

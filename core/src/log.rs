@@ -106,6 +106,23 @@ impl Logged {
     }
 }
 
+/// The last event of a logged exchange whose body ended (`$msg`: `http end` or `http dropped`).
+macro_rules! body_end {
+    ($log:expr, $msg:literal) => {
+        if let Some(l) = $log.0.take() {
+            tracing::debug!(
+                target: "crossio::http",
+                method = %l.method,
+                url = %l.url,
+                status = l.status,
+                bytes = l.bytes,
+                ms = l.ms(),
+                $msg
+            );
+        }
+    };
+}
+
 impl BodyLog {
     /// Log the start of a `method` request to `url`.
     pub fn request(method: &http::Method, url: &str) -> BodyLog {
@@ -162,32 +179,12 @@ impl BodyLog {
 
     /// The body was read to its end.
     pub fn ended(&mut self) {
-        if let Some(l) = self.0.take() {
-            tracing::debug!(
-                target: "crossio::http",
-                method = %l.method,
-                url = %l.url,
-                status = l.status,
-                bytes = l.bytes,
-                ms = l.ms(),
-                "http end"
-            );
-        }
+        body_end!(self, "http end");
     }
 
     /// The body was dropped before its end.
     pub fn dropped(&mut self) {
-        if let Some(l) = self.0.take() {
-            tracing::debug!(
-                target: "crossio::http",
-                method = %l.method,
-                url = %l.url,
-                status = l.status,
-                bytes = l.bytes,
-                ms = l.ms(),
-                "http dropped"
-            );
-        }
+        body_end!(self, "http dropped");
     }
 }
 
@@ -317,4 +314,22 @@ impl tracing::field::Visit for Fields {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         self.0.push((field.name(), format!("{value:?}")));
     }
+}
+
+/// The `http` span a backend's `Http::send` runs its request in.
+pub fn http_span(request: &crate::Request) -> tracing::Span {
+    tracing::debug_span!(
+        target: "crossio::http",
+        "http",
+        method = %request.method(),
+        url = %request.url()
+    )
+}
+
+/// Log the start of a WebSocket connect to `url`: the `ws` span the connect runs in, and its
+/// start time for [`ws_connected`].
+pub fn ws_connect(url: &str) -> (tracing::Span, std::time::Instant) {
+    let span = tracing::debug_span!(target: "crossio::ws", "ws", url);
+    tracing::debug!(target: "crossio::ws", url, "ws connect");
+    (span, std::time::Instant::now())
 }
