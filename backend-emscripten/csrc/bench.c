@@ -32,11 +32,14 @@ EMSCRIPTEN_KEEPALIVE void crossio_bench_on_done(int token, double ms, double byt
   if (crossio_bench_done_cb) crossio_bench_done_cb(token, ms, bytes, status);
 }
 
-EM_JS_DEPS(crossio_bench, "$UTF8ToString");
+EM_JS_DEPS(crossio_bench, "$UTF8ToString,$runtimeKeepalivePush,$runtimeKeepalivePop");
 
 /* Open a WebSocket to url, then (timed from the open event) send a size-byte binary message
  * and wait for its echo, round_trips times in a row; close and report. */
 EM_JS(void, crossio_bench_js_ws_echo, (int token, const char *url, int size, int round_trips), {
+  /* A loop in flight keeps the runtime alive (as crossio's own sockets and fetches do): a page
+   * built with EXIT_RUNTIME whose main returned would otherwise exit while only it runs. */
+  runtimeKeepalivePush();
   var u = UTF8ToString(url);
   var payload = new Uint8Array(size);
   for (var i = 0; i < size; i++) payload[i] = i & 255;
@@ -48,6 +51,7 @@ EM_JS(void, crossio_bench_js_ws_echo, (int token, const char *url, int size, int
   function finish(status) {
     if (done) return;
     done = true;
+    runtimeKeepalivePop();
     var ms = performance.now() - t0;
     if (ws) {
       ws.onopen = null; ws.onmessage = null; ws.onerror = null; ws.onclose = null;
@@ -78,12 +82,14 @@ EM_JS(void, crossio_bench_js_ws_echo, (int token, const char *url, int size, int
 /* GET url `requests` times with in_flight chains at once; each body is read with its stream
  * reader, every chunk copied into the wasm heap. Timed from the call to the last body's end. */
 EM_JS(void, crossio_bench_js_fetch, (int token, const char *url, int requests, int in_flight), {
+  runtimeKeepalivePush(); /* as in crossio_bench_js_ws_echo */
   var u = UTF8ToString(url);
   var started = 0, finished = 0, bytes = 0, done = false, cap = 0, buf = 0;
   var t0 = performance.now();
   function finish(status) {
     if (done) return;
     done = true;
+    runtimeKeepalivePop();
     var ms = performance.now() - t0;
     if (buf) _crossio_bench_free(buf);
     _crossio_bench_on_done(token, ms, bytes, status);
