@@ -7,8 +7,9 @@
  * Module.crossioFetches; an id leaves the map when its exchange ends (body done, error) or is
  * aborted, after which no callback for it reaches C.
  *
- * The body is pulled: crossio_fetch_read asks the ReadableStream for one chunk, and the next
- * read is issued only when Rust asks again, so a slow reader slows the download.
+ * The body is pushed with a bound: reading starts when the response arrives, and each chunk's
+ * callback answers whether to read on; after a 0 the next read waits for crossio_fetch_read,
+ * so a slow reader slows the download and the Rust side holds a bounded amount.
  *
  * Results come back through the KEEPALIVE functions below, which forward to the Rust function
  * pointers registered with crossio_fetch_init (also the defined C function that makes this
@@ -21,7 +22,9 @@
 
 typedef void (*crossio_fetch_head_fn)(int id, int status, const char *headers, const char *url,
                                       double content_length);
-typedef void (*crossio_fetch_chunk_fn)(int id, const uint8_t *data, size_t len, int done);
+/* Returns nonzero when the JS side may read the next chunk at once, 0 to pause until
+ * crossio_fetch_read. */
+typedef int (*crossio_fetch_chunk_fn)(int id, const uint8_t *data, size_t len, int done);
 typedef void (*crossio_fetch_error_fn)(int id, int kind, const char *message);
 
 static crossio_fetch_head_fn crossio_fetch_head_cb;
@@ -45,9 +48,10 @@ EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_head(int id, int status, char *header
   free(url);
 }
 
-EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_chunk(int id, uint8_t *data, size_t len, int done) {
-  if (crossio_fetch_chunk_cb) crossio_fetch_chunk_cb(id, data, len, done);
+EMSCRIPTEN_KEEPALIVE int crossio_fetch_on_chunk(int id, uint8_t *data, size_t len, int done) {
+  int more = crossio_fetch_chunk_cb ? crossio_fetch_chunk_cb(id, data, len, done) : 0;
   free(data);
+  return more;
 }
 
 EMSCRIPTEN_KEEPALIVE void crossio_fetch_on_error(int id, int kind, char *message) {
@@ -135,12 +139,62 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
   } catch (e) {
     p = Promise.reject(e);
   }
+  var cap = 262144; /* the most body bytes handed to Rust per chunk: 256 KiB */
+  /* Copy v (at most cap bytes) to the heap and hand it to Rust; whether Rust wants more now. */
+  function deliver(v) {
+    var p = _crossio_fetch_alloc(v.length);
+    /* HEAPU8 read after the allocation: memory may have grown. */
+    HEAPU8.set(v, p);
+    return _crossio_fetch_on_chunk(id, p, v.length, 0) !== 0 && fetches.get(id) === st;
+  }
+  /* Hand over what is left of a chunk larger than cap, then read on while Rust wants more. */
+  st.pump = function() {
+    while (st.rest) {
+      var v = st.rest;
+      st.rest = v.length > cap ? v.subarray(cap) : null;
+      if (!deliver(v.length > cap ? v.subarray(0, cap) : v)) return;
+    }
+    var read;
+    if (st.byob) {
+      var pool = Module.crossioFetchBufs;
+      var buf = st.buf || (pool && pool.pop()) || new ArrayBuffer(cap);
+      st.buf = null;
+      read = st.reader.read(new Uint8Array(buf, 0, buf.byteLength));
+    } else {
+      read = st.reader.read();
+    }
+    read.then(function(r) {
+      if (fetches.get(id) !== st) return;
+      var v = r.value;
+      if (r.done) {
+        if (st.byob && v) st.buf = v.buffer;
+        st.end();
+        _crossio_fetch_on_chunk(id, 0, 0, 1);
+        return;
+      }
+      var more = true;
+      if (v && v.length > 0) {
+        if (st.byob) {
+          more = deliver(v); /* at most cap bytes */
+        } else {
+          st.rest = v;
+          st.pump();
+          return;
+        }
+      }
+      if (st.byob && v) st.buf = v.buffer; /* the transferred buffer, reused by the next read */
+      if (more) st.pump();
+    }, function(err) {
+      if (fetches.get(id) !== st) return;
+      st.fail(err);
+    });
+  };
   p.then(function(resp) {
     if (fetches.get(id) !== st) return;
     if (resp.body) {
       /* A BYOB reader where the body is a byte stream: the browser then fills at most
-       * 256 KiB per read; otherwise the default reader, whose chunks
-       * crossio_fetch_read hands over in slices of at most that size. */
+       * cap bytes per read; otherwise the default reader, whose chunks are handed over in
+       * slices of at most that size. */
       try {
         st.reader = resp.body.getReader({mode: "byob"});
         st.byob = true;
@@ -148,6 +202,10 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
         st.reader = resp.body.getReader();
         st.byob = false;
       }
+      /* The first read is issued before the head goes to Rust: where the body is already
+       * there, its chunk then arrives in the same pass of microtasks as the head, and the
+       * task woken by the head finds both. */
+      st.pump();
     }
     var lines = "";
     resp.headers.forEach(function(v, k) { lines += k + ":" + v + "\n"; });
@@ -172,13 +230,17 @@ EM_JS(void, crossio_fetch_start, (int id, const char *method, const char *url,
       len = Number(cl.trim());
     }
     _crossio_fetch_on_head(id, resp.status, str(lines), str(resp.url || u), len);
+    if (!st.reader && fetches.get(id) === st) {
+      st.end();
+      _crossio_fetch_on_chunk(id, 0, 0, 1);
+    }
   }, function(err) {
     if (fetches.get(id) !== st) return;
     st.fail(err);
   });
 });
 
-/* Read the next non-empty chunk (or the end) of id's body; one read at a time. */
+/* Resume reading id's body after Rust answered a chunk with 0 (pause). */
 EM_JS(void, crossio_fetch_read, (int id), {
   var fetches = Module.crossioFetches;
   var st = fetches && fetches.get(id);
@@ -190,60 +252,7 @@ EM_JS(void, crossio_fetch_read, (int id), {
     _crossio_fetch_on_error(id, 2, p0);
     return;
   }
-  if (!st.reader) {
-    st.end();
-    _crossio_fetch_on_chunk(id, 0, 0, 1);
-    return;
-  }
-  var cap = 262144; /* the most body bytes handed to Rust per read: 256 KiB */
-  function give(v) {
-    if (v.length > cap) {
-      st.rest = v.subarray(cap);
-      v = v.subarray(0, cap);
-    } else {
-      st.rest = null;
-    }
-    var p = _crossio_fetch_alloc(v.length);
-    /* HEAPU8 read after the allocation: memory may have grown. */
-    HEAPU8.set(v, p);
-    _crossio_fetch_on_chunk(id, p, v.length, 0);
-  }
-  if (st.rest) {
-    give(st.rest);
-    return;
-  }
-  function pull() {
-    var read;
-    if (st.byob) {
-      var pool = Module.crossioFetchBufs;
-      var buf = st.buf || (pool && pool.pop()) || new ArrayBuffer(cap);
-      st.buf = null;
-      read = st.reader.read(new Uint8Array(buf, 0, buf.byteLength));
-    } else {
-      read = st.reader.read();
-    }
-    read.then(function(r) {
-      if (fetches.get(id) !== st) return;
-      if (r.done) {
-        if (st.byob && r.value) st.buf = r.value.buffer;
-        st.end();
-        _crossio_fetch_on_chunk(id, 0, 0, 1);
-        return;
-      }
-      var v = r.value;
-      if (!v || v.length === 0) {
-        if (st.byob && v) st.buf = v.buffer;
-        pull();
-        return;
-      }
-      give(v);
-      if (st.byob) st.buf = v.buffer; /* the transferred buffer, reused by the next read */
-    }, function(err) {
-      if (fetches.get(id) !== st) return;
-      st.fail(err);
-    });
-  }
-  pull();
+  st.pump();
 });
 
 /* Abort id's exchange and forget it; no callback for id reaches C after this. */

@@ -1,11 +1,14 @@
 //! `Http` on the browser's own `fetch()` (bound through EM_JS in `csrc/fetch.c`).
 //!
 //! Every request runs on the browser's main thread: `send` hands it over with
-//! [`crate::reactor::on_main`] from whatever thread it is polled on, and the JS completions wake the
-//! Rust waker from there. The body is pulled: the next chunk is read from the browser's
-//! `ReadableStream` only when the [`Body`] is polled and holds no chunk, so at most **one browser
-//! chunk** per response is held on the Rust side (plus what the browser buffers internally for
-//! its stream, which the network layer back-pressures).
+//! [`bridge::on_main`] from whatever thread it is polled on, and the JS completions wake the
+//! Rust waker from there. The body is read ahead with a bound: the JS side starts reading the
+//! browser's `ReadableStream` as soon as the response arrives and goes on while this fetch holds
+//! less than [`READ_AHEAD`] unread bytes; past that it pauses until the [`Body`] has taken a
+//! chunk. So a small body's chunks and end follow its head with no request from Rust (no hop
+//! back to the main thread in worker mode), and a response holds less than [`READ_AHEAD`] plus
+//! one browser chunk (at most 256 KiB) on the Rust side (plus what the browser buffers
+//! internally for its stream, which the network layer back-pressures).
 //!
 //! The JS completions reach [`on_fetch_event`] as `(id, event)`; it updates the fetch's
 //! [`Slot`] through the [`bridge`] and wakes after the lock is released.
@@ -18,6 +21,7 @@
 //! the browser's fixed 20 are [`ErrorKind::Unsupported`]; too many redirects is a network error
 //! ([`ErrorKind::Connect`]); request headers the Fetch standard forbids are `Unsupported`.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -38,7 +42,10 @@ use crate::EmscriptenBackend;
 use crate::bridge::{self, Registry, Slot, Wake};
 use crate::error;
 use crate::sys;
-use crate::sys::fetch::Event;
+use crate::sys::fetch::{Event, Flow};
+
+/// The JS side reads on while a response holds fewer unread bytes than this.
+pub(crate) const READ_AHEAD: usize = 64 << 10;
 
 /// One in-flight fetch, shared by the Rust side (future, then body) and the JS callbacks.
 struct FetchState {
@@ -47,10 +54,14 @@ struct FetchState {
     head: Option<Result<Head>>,
     /// The head (or a failure before it) was reported: later failures belong to the body.
     head_seen: bool,
-    /// The result of the last body read, not yet consumed. `Ok(None)`: the end.
-    chunk: Option<Result<Option<Bytes>>>,
-    /// A body read is in flight on the main thread.
-    reading: bool,
+    /// Body chunks delivered and not yet taken, and their total size.
+    chunks: VecDeque<Bytes>,
+    held: usize,
+    /// How the body ended, once it has (`Ok`: its end; read after the chunks).
+    end: Option<Result<()>>,
+    /// The JS side stopped reading (this response held [`READ_AHEAD`] bytes): the body asks it
+    /// to resume once it has taken a chunk.
+    paused: bool,
     /// The JS side has forgotten this fetch (ended or failed): nothing to abort.
     finished: bool,
     /// The one waiter: the `send` future, then the body.
@@ -96,7 +107,8 @@ fn release(n: usize) {
 }
 
 impl FetchState {
-    fn apply(&mut self, event: Event) {
+    /// Apply one event; for a chunk, whether the JS side reads on.
+    fn apply(&mut self, event: Event) -> Flow {
         match event {
             Event::Head {
                 status,
@@ -113,37 +125,49 @@ impl FetchState {
                 }));
             }
             Event::Chunk(bytes) => {
-                self.reading = false;
                 hold(bytes.len());
-                self.chunk = Some(Ok(Some(bytes)));
+                self.held += bytes.len();
+                self.chunks.push_back(bytes);
+                if self.held >= READ_AHEAD {
+                    self.paused = true;
+                    return Flow::Pause;
+                }
             }
             Event::End => {
-                self.reading = false;
                 self.finished = true;
-                self.chunk = Some(Ok(None));
+                self.end = Some(Ok(()));
             }
             Event::Failed(kind, message) => {
-                self.reading = false;
                 self.finished = true;
                 let err = error::fetch_failed(&self.url, kind, &message, self.head_seen);
                 if self.head_seen {
-                    self.chunk = Some(Err(err));
+                    self.end = Some(Err(err));
                 } else {
                     self.head_seen = true;
                     self.head = Some(Err(err));
                 }
             }
         }
+        Flow::More
+    }
+
+    /// Forget the chunks not taken (the body was dropped).
+    fn discard(&mut self) {
+        release(self.held);
+        self.held = 0;
+        self.chunks.clear();
     }
 }
 
 /// The sink of every fetch event (main thread, from `sys::fetch`'s callbacks). Unknown ids
 /// (dropped fetches) are ignored.
-fn on_fetch_event(id: u32, event: Event) {
+fn on_fetch_event(id: u32, event: Event) -> Flow {
+    let mut flow = Flow::Pause;
     FETCHES.deliver(id, |s| {
-        s.apply(event);
+        flow = s.apply(event);
         Wake::none().and(s.waker.take())
     });
+    flow
 }
 
 /// Owns a registered fetch: dropping it aborts the fetch (if still running in JS) and removes
@@ -158,9 +182,7 @@ impl Drop for Guard {
         FETCHES.remove(self.id);
         let finished = {
             let mut s = self.shared.lock();
-            if let Some(Ok(Some(bytes))) = s.chunk.take() {
-                release(bytes.len());
-            }
+            s.discard();
             s.finished
         };
         if !finished {
@@ -170,7 +192,8 @@ impl Drop for Guard {
     }
 }
 
-/// The response body: asks the main thread for the next chunk when polled empty.
+/// The response body: takes the chunks the main thread delivers, and has it resume reading
+/// when it paused at [`READ_AHEAD`].
 struct FetchBody {
     guard: Guard,
     ended: bool,
@@ -194,40 +217,41 @@ impl Stream for FetchBody {
         }
         let id = self.guard.id;
         let mut s = self.guard.shared.lock();
-        if let Some(result) = s.chunk.take() {
+        if let Some(bytes) = s.chunks.pop_front() {
+            s.held -= bytes.len();
+            let resume = s.paused && s.held < READ_AHEAD;
+            if resume {
+                s.paused = false;
+            }
             drop(s);
-            return match result {
-                Ok(Some(bytes)) => {
-                    release(bytes.len());
-                    self.log.add(bytes.len());
-                    Poll::Ready(Some(Ok(bytes)))
+            release(bytes.len());
+            self.log.add(bytes.len());
+            if resume && !bridge::on_main(move || sys::fetch::read(id)) {
+                // The runtime is going away: this chunk is still good, the next poll fails.
+                let mut s = self.guard.shared.lock();
+                if s.end.is_none() {
+                    let e = error::main_thread_gone("reading the body of", &s.url);
+                    s.end = Some(Err(e));
                 }
-                Ok(None) => {
-                    self.ended = true;
-                    self.log.ended();
-                    Poll::Ready(None)
-                }
-                Err(e) => {
-                    self.ended = true;
-                    self.log.failed(&e);
-                    Poll::Ready(Some(Err(e)))
-                }
-            };
+            }
+            return Poll::Ready(Some(Ok(bytes)));
         }
-        s.waker = Some(cx.waker().clone());
-        if s.reading {
+        let Some(end) = s.end.take() else {
+            s.waker = Some(cx.waker().clone());
             return Poll::Pending;
-        }
-        s.reading = true;
+        };
         drop(s);
-        if !bridge::on_main(move || sys::fetch::read(id)) {
-            self.ended = true;
-            let url = self.guard.shared.lock().url.clone();
-            let e = error::main_thread_gone("reading the body of", &url);
-            self.log.failed(&e);
-            return Poll::Ready(Some(Err(e)));
+        self.ended = true;
+        match end {
+            Ok(()) => {
+                self.log.ended();
+                Poll::Ready(None)
+            }
+            Err(e) => {
+                self.log.failed(&e);
+                Poll::Ready(Some(Err(e)))
+            }
         }
-        Poll::Pending
     }
 }
 
@@ -298,8 +322,10 @@ fn start(request: Request, client: &ClientOptions, url: &str, headers: String) -
         url: url.to_owned(),
         head: None,
         head_seen: false,
-        chunk: None,
-        reading: false,
+        chunks: VecDeque::new(),
+        held: 0,
+        end: None,
+        paused: false,
         finished: false,
         waker: None,
     });

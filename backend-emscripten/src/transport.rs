@@ -514,7 +514,14 @@ fn after_send(key: u32, shared: &Slot<Shared>, len: usize, sent: Option<Result<u
             Some(Err(_)) | None => {}
         }
         let arm = s.send_blocked() && s.drain_timer.is_none();
-        (s.wake(), arm)
+        // Only a sender can be waiting on a send's outcome: waking the reader here would cost a
+        // worker-mode round trip a spurious wake (and a futex notify) per message.
+        let wake = if s.send_blocked() && s.send_error.is_none() && s.phase != Phase::Closed {
+            Wake::none()
+        } else {
+            Wake::none().and(s.send_waker.take())
+        };
+        (wake, arm)
     });
     if arm {
         arm_drain_poll(key, shared);

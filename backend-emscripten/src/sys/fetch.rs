@@ -4,6 +4,10 @@
 //!
 //! Results arrive as `(id, Event)` on the main thread, at the sink registered with [`init`];
 //! the C side frees every string and chunk after the sink has copied it.
+//!
+//! The body is pushed: the JS side starts reading as soon as the response arrives (so a small
+//! body's first chunk and end follow the head without being asked for) and goes on reading while
+//! the sink answers [`Flow::More`] to each chunk; after [`Flow::Pause`] it waits for [`read`].
 
 use std::ffi::{CStr, CString, c_char, c_double, c_int};
 use std::sync::OnceLock;
@@ -16,7 +20,7 @@ mod ffi {
     use std::ffi::{c_char, c_double, c_int};
 
     pub type HeadFn = extern "C" fn(c_int, c_int, *const c_char, *const c_char, c_double);
-    pub type ChunkFn = extern "C" fn(c_int, *const u8, usize, c_int);
+    pub type ChunkFn = extern "C" fn(c_int, *const u8, usize, c_int) -> c_int;
     pub type ErrorFn = extern "C" fn(c_int, c_int, *const c_char);
 
     unsafe extern "C" {
@@ -71,14 +75,24 @@ pub enum Event {
     Failed(FailKind, String),
 }
 
+/// The sink's answer to an event: whether the JS side reads the next chunk of the body now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Read on (the answer that matters only for [`Event::Chunk`]).
+    More,
+    /// Stop reading until [`read`] is called for this id.
+    Pause,
+}
+
 /// Where fetch events go: `(the id given to [`start`], the event)`. It must not block.
-pub type Sink = fn(u32, Event);
+pub type Sink = fn(u32, Event) -> Flow;
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 
-fn report(id: c_int, event: Event) {
-    if let Some(sink) = SINK.get() {
-        sink(id as u32, event);
+fn report(id: c_int, event: Event) -> Flow {
+    match SINK.get() {
+        Some(sink) => sink(id as u32, event),
+        None => Flow::Pause,
     }
 }
 
@@ -106,7 +120,7 @@ extern "C" fn on_head(
         let (headers, url) = unsafe { (copy_str(headers), copy_str(url)) };
         let content_length = (len >= 0.0 && len.is_finite()).then_some(len as u64);
         let status = u16::try_from(status).unwrap_or(0);
-        report(
+        let _flow = report(
             id,
             Event::Head {
                 status,
@@ -118,7 +132,10 @@ extern "C" fn on_head(
     });
 }
 
-extern "C" fn on_chunk(id: c_int, data: *const u8, len: usize, done: c_int) {
+/// Returns 1 when the JS side may read the next chunk at once, 0 when it waits for [`read`]
+/// (also after a panic, so a broken sink never has the whole body pushed at it).
+extern "C" fn on_chunk(id: c_int, data: *const u8, len: usize, done: c_int) -> c_int {
+    let mut more = 0;
     guarded("fetch chunk", || {
         let ev = if done != 0 {
             Event::End
@@ -129,8 +146,9 @@ extern "C" fn on_chunk(id: c_int, data: *const u8, len: usize, done: c_int) {
             let slice = unsafe { std::slice::from_raw_parts(data, len) };
             Event::Chunk(Bytes::copy_from_slice(slice))
         };
-        report(id, ev);
+        more = c_int::from(report(id, ev) == Flow::More);
     });
+    more
 }
 
 extern "C" fn on_error(id: c_int, kind: c_int, message: *const c_char) {
@@ -142,7 +160,7 @@ extern "C" fn on_error(id: c_int, kind: c_int, message: *const c_char) {
             2 => FailKind::Aborted,
             _ => FailKind::Network,
         };
-        report(id, Event::Failed(kind, message));
+        let _flow = report(id, Event::Failed(kind, message));
     });
 }
 
@@ -180,7 +198,7 @@ pub fn start(id: u32, init: &Init<'_>) {
         CString::new(init.url),
         CString::new(init.headers),
     ) else {
-        report(
+        let _flow = report(
             id as c_int,
             Event::Failed(FailKind::Network, "NUL byte in the request".into()),
         );
@@ -203,8 +221,9 @@ pub fn start(id: u32, init: &Init<'_>) {
     };
 }
 
-/// Ask for the next body chunk of fetch `id` (main thread). Exactly one [`Event`] follows:
-/// `Chunk`, `End` or `Failed`.
+/// Resume reading fetch `id`'s body after the sink answered [`Flow::Pause`] (main thread):
+/// chunks follow while the sink answers [`Flow::More`], then `End` or `Failed`. An unknown id
+/// is answered with `Failed`.
 pub fn read(id: u32) {
     // SAFETY: main thread (the caller's contract); an unknown id is answered with `Failed`.
     unsafe { ffi::crossio_fetch_read(id as c_int) };
