@@ -86,8 +86,8 @@ impl Introspect for EmscriptenBackend {
     }
 
     /// The browser sockets and their callback registrations, the fetches still registered,
-    /// the main-thread executor's queue, and the body bytes held (at most one chunk per
-    /// response) and their peak.
+    /// the main-thread executor's queue, and the body bytes held (less than 64 KiB plus one
+    /// chunk per response) and their peak.
     fn diagnostics(&self) -> Diagnostics {
         let mut d = Diagnostics::default();
         d.live_connections = diagnostics::live_sockets();

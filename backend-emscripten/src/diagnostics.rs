@@ -62,8 +62,8 @@ pub fn live_fetches() -> usize {
 }
 
 /// Response body bytes the backend holds: received from the browser and not yet read, over
-/// all responses. The body is pulled: each response holds at most one chunk of at most
-/// 256 KiB (the glue's read size), however slowly it is read.
+/// all responses. The body is read ahead with a bound: each response holds less than 64 KiB
+/// plus one chunk of at most 256 KiB (the glue's read size), however slowly it is read.
 pub fn fetch_held_bytes() -> usize {
     crate::http::held_bytes()
 }
