@@ -34,7 +34,7 @@ source ci/testserver.sh
 trap stop_testserver EXIT
 start_testserver "$NATIVE_BIN/crossio-testserver"
 HTTP_PORT=$TESTSERVER_HTTP_PORT; WS_PORT=$TESTSERVER_WS_PORT
-echo "test server: $TESTSERVER_JSON"
+echo "test server: $TESTSERVER_SUMMARY"
 
 step "native bench"
 "$NATIVE_BIN/crossio-bench" --http-port "$HTTP_PORT" --ws-port "$WS_PORT" \

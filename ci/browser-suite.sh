@@ -27,7 +27,7 @@ cargo test -q -p crossio-conformance --test conformance -- --list 2>/dev/null \
 start_testserver
 QUERY=$TESTSERVER_QUERY
 [ "$MODE" = nojspi ] && QUERY="$QUERY&nojspi"
-say "test server: $TESTSERVER_JSON"
+say "test server: $TESTSERVER_SUMMARY"
 
 mkdir -p target/browser-logs
 status=0

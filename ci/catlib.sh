@@ -164,7 +164,7 @@ source ci/testserver.sh
 trap 'stop_testserver; rm -rf "$WORK"' EXIT
 start_testserver "$NATIVE_TARGET/debug/crossio-testserver"
 HTTP_PORT=$TESTSERVER_HTTP_PORT; WS_PORT=$TESTSERVER_WS_PORT
-say "test server: $TESTSERVER_JSON"
+say "test server: $TESTSERVER_SUMMARY"
 
 mkdir -p target/browser-logs
 status=0

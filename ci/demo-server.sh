@@ -49,7 +49,7 @@ WEB_URL=$(sed -n 's/^serving .* at //p' "$WORK/web.out")
 [ -n "$WEB_URL" ] || { cat "$WORK/web.out"; say "the web server did not start"; exit 1; }
 
 echo
-say "test server: $TESTSERVER_JSON"
+say "test server: $TESTSERVER_SUMMARY"
 say "open ${WEB_URL}index.html?mode=$MODE&http=$TESTSERVER_HTTP_PORT&ws=$TESTSERVER_WS_PORT"
 say "serving until Ctrl-C"
 wait "$WEB_PID" || true
