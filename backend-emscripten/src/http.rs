@@ -109,6 +109,11 @@ fn release(n: usize) {
 impl FetchState {
     /// Apply one event; for a chunk, whether the JS side reads on.
     fn apply(&mut self, event: Event) -> Flow {
+        if self.finished {
+            // After the end or a failure nothing more belongs to this exchange (a read asked
+            // for after the JS side forgot it is answered "no such fetch").
+            return Flow::Pause;
+        }
         match event {
             Event::Head {
                 status,
@@ -134,10 +139,12 @@ impl FetchState {
                 }
             }
             Event::End => {
+                self.paused = false;
                 self.finished = true;
                 self.end = Some(Ok(()));
             }
             Event::Failed(kind, message) => {
+                self.paused = false;
                 self.finished = true;
                 let err = error::fetch_failed(&self.url, kind, &message, self.head_seen);
                 if self.head_seen {
