@@ -30,7 +30,6 @@ use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
 use crossio_core::backend::log::BodyLog;
-use crossio_core::backend::parse_http_url;
 use crossio_core::{
     Body, ClientOptions, Credentials, DEFAULT_MAX_REDIRECTS, Error, Http, Redirect, Request,
     Response, Result, StatusCode,
@@ -264,7 +263,8 @@ impl Stream for FetchBody {
 
 /// Check what the browser cannot do, and encode the headers as `name:value\n` lines.
 fn validate(request: &Request, url: &str) -> Result<String> {
-    parse_http_url(url)?;
+    // The URL itself was checked when the `Request` was built (`RequestBuilder::build`,
+    // `Request::from_http`): not parsed again per request.
     match request.options().redirect {
         Redirect::None => {
             return Err(Error::unsupported(format!(

@@ -113,28 +113,6 @@ fn server_config(
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// base64 (standard alphabet, padded).
-fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 impl TlsListeners {
     /// Generate the CAs and certificates and bind the three listeners on 127.0.0.1.
     pub async fn bind() -> std::io::Result<Self> {
@@ -157,7 +135,7 @@ impl TlsListeners {
             client_cert_pem: client_pem,
             client_key_pem: client_key.serialize_pem(),
             other_cert_pem: other_client_pem,
-            server_spki_sha256: base64(digest.as_ref()),
+            server_spki_sha256: crossio_core::backend::base64(digest.as_ref()),
             ..TlsEnv::default()
         };
         let plain = server_config(&server_pem, &server_key, None)?;

@@ -106,20 +106,19 @@ impl Logged {
     }
 }
 
-/// The last event of a logged exchange whose body ended (`$msg`: `http end` or `http dropped`).
-macro_rules! body_end {
-    ($log:expr, $msg:literal) => {
-        if let Some(l) = $log.0.take() {
-            tracing::debug!(
-                target: "crossio::http",
-                method = %l.method,
-                url = %l.url,
-                status = l.status,
-                bytes = l.bytes,
-                ms = l.ms(),
-                $msg
-            );
-        }
+/// The last event of a logged exchange (`$msg`: `http end`, `http dropped`, `http failed`):
+/// its method, URL, status and bytes, then the event's own fields.
+macro_rules! last_event {
+    ($l:expr, $msg:literal $(, $k:ident = $v:expr)*) => {
+        tracing::debug!(
+            target: "crossio::http",
+            method = %$l.method,
+            url = %$l.url,
+            status = $l.status,
+            bytes = $l.bytes,
+            $($k = $v,)*
+            $msg
+        )
     };
 }
 
@@ -179,25 +178,25 @@ impl BodyLog {
 
     /// The body was read to its end.
     pub fn ended(&mut self) {
-        body_end!(self, "http end");
+        if let Some(l) = self.0.take() {
+            last_event!(l, "http end", ms = l.ms());
+        }
     }
 
     /// The body was dropped before its end.
     pub fn dropped(&mut self) {
-        body_end!(self, "http dropped");
+        if let Some(l) = self.0.take() {
+            last_event!(l, "http dropped", ms = l.ms());
+        }
     }
 }
 
 fn log_failed(l: &Logged, e: &crate::Error) {
-    tracing::debug!(
-        target: "crossio::http",
-        method = %l.method,
-        url = %l.url,
-        status = l.status,
-        bytes = l.bytes,
-        kind = ?e.kind(),
-        error = %e,
-        "http failed"
+    last_event!(
+        l,
+        "http failed",
+        kind = tracing::field::debug(e.kind()),
+        error = tracing::field::display(e)
     );
 }
 
