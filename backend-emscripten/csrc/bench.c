@@ -1,6 +1,7 @@
 /*
  * Raw-browser baselines for crossio's benchmarks: a plain JS WebSocket echo loop, a
- * plain JS fetch() loop, and pthread_create + pthread_join. Compiled with emcc by build.rs;
+ * plain JS fetch() loop, pthread_create + pthread_join, and (pthreads builds) worker mode's
+ * thread model written by hand in C (the crossio_bench_hand_* loops below). Compiled with emcc by build.rs;
  * reached from Rust through src/sys/bench.rs only, and from there by the safe
  * crossio_emscripten::bench module.
  *
@@ -143,9 +144,213 @@ double crossio_bench_pthread_create_join(int n) {
   }
   return emscripten_get_now() - t0;
 }
+
+/* Worker mode's thread model written by hand, without crossio: the same WebSocket echo and
+ * sequential GET loops as crossio's, run by C code on the calling worker, with the socket or
+ * the fetch living on the browser's main thread (plain JS there, no websocket.h): each
+ * operation is handed to the main thread one way (emscripten_proxy_async), and the worker
+ * waits for its answer in a futex wait that the main thread's JS handler ends (Atomics.notify
+ * on a heap word). What a C program on a worker would write; against the raw JS loops on the
+ * main thread it shows the most a worker-mode program can reach, against crossio what crossio
+ * itself costs. One run at a time (hand_busy); returns the elapsed ms (first send or request
+ * to the last echo or body end, measured on the worker), or -1 if busy, on the main thread, or
+ * on a failure. */
+#include <emscripten/proxying.h>
+#include <emscripten/threading.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+static _Atomic int hand_busy;
+static _Atomic int hand_flag; /* 1 once the main thread answered; futex-woken */
+static int hand_len;          /* bytes of the echo or body; -1 failed */
+static char *hand_url;
+static unsigned char *hand_buf;  /* where received bytes are copied */
+static int hand_cap;
+static unsigned char *hand_payload;
+static int hand_size;
+
+EM_JS(void, crossio_bench_hand_ws_open,
+      (const char *url, int *flag, int *len, unsigned char *buf, int cap), {
+  var signal = function() {
+    Atomics.store(HEAP32, flag >> 2, 1);
+    Atomics.notify(HEAP32, flag >> 2);
+  };
+  var st = {ws: null, live: true};
+  Module.crossioBenchHand = st;
+  runtimeKeepalivePush();
+  var fail = function() {
+    if (!st.live) return;
+    st.live = false;
+    runtimeKeepalivePop();
+    if (st.ws) { st.ws.onopen = st.ws.onmessage = st.ws.onerror = st.ws.onclose = null; }
+    HEAP32[len >> 2] = -1;
+    signal();
+  };
+  try { st.ws = new WebSocket(UTF8ToString(url)); } catch (e) { fail(); return; }
+  st.ws.binaryType = "arraybuffer";
+  st.ws.onopen = signal;
+  st.ws.onerror = fail;
+  st.ws.onclose = fail;
+  st.ws.onmessage = function(ev) {
+    var v = new Uint8Array(ev.data);
+    HEAPU8.set(v.length <= cap ? v : v.subarray(0, cap), buf);
+    HEAP32[len >> 2] = v.length;
+    signal();
+  };
+});
+
+EM_JS(void, crossio_bench_hand_ws_send, (const unsigned char *data, int n), {
+  var st = Module.crossioBenchHand;
+  if (st && st.live) st.ws.send(HEAPU8.slice(data, data + n));
+});
+
+EM_JS(void, crossio_bench_hand_ws_close, (void), {
+  var st = Module.crossioBenchHand;
+  Module.crossioBenchHand = null;
+  if (!st || !st.live) return;
+  st.live = false;
+  runtimeKeepalivePop();
+  st.ws.onopen = st.ws.onmessage = st.ws.onerror = st.ws.onclose = null;
+  try { st.ws.close(1000); } catch (e) {}
+});
+
+EM_JS(void, crossio_bench_hand_fetch_one,
+      (const char *url, int *flag, int *len, unsigned char *buf, int cap), {
+  runtimeKeepalivePush();
+  var got = 0;
+  var end = function(n) {
+    runtimeKeepalivePop();
+    HEAP32[len >> 2] = n;
+    Atomics.store(HEAP32, flag >> 2, 1);
+    Atomics.notify(HEAP32, flag >> 2);
+  };
+  fetch(UTF8ToString(url), {mode: "cors", credentials: "omit"}).then(function(resp) {
+    if (!resp.ok || !resp.body) throw new Error("HTTP " + resp.status);
+    var reader = resp.body.getReader();
+    function pump() {
+      return reader.read().then(function(r) {
+        if (r.done) return;
+        var v = r.value;
+        HEAPU8.set(v.length <= cap ? v : v.subarray(0, cap), buf);
+        got += v.length;
+        return pump();
+      });
+    }
+    return pump();
+  }).then(function() { end(got); }, function() { end(-1); });
+});
+
+static void hand_ws_open_main(void *arg) {
+  (void)arg;
+  crossio_bench_hand_ws_open(hand_url, (int *)&hand_flag, &hand_len, hand_buf, hand_cap);
+}
+static void hand_ws_send_main(void *arg) {
+  (void)arg;
+  crossio_bench_hand_ws_send(hand_payload, hand_size);
+}
+static void hand_ws_close_main(void *arg) {
+  (void)arg;
+  crossio_bench_hand_ws_close();
+}
+static void hand_fetch_main(void *arg) {
+  (void)arg;
+  crossio_bench_hand_fetch_one(hand_url, (int *)&hand_flag, &hand_len, hand_buf, hand_cap);
+}
+
+/* Hand fn to the main thread one way, after clearing the answer flag. */
+static int hand_to_main(void (*fn)(void *)) {
+  atomic_store(&hand_flag, 0);
+  return emscripten_proxy_async(emscripten_proxy_get_system_queue(),
+                                emscripten_main_runtime_thread_id(), fn, NULL);
+}
+
+/* Wait for the main thread's answer; the bytes it reported, or -1. */
+static int hand_wait(void) {
+  while (atomic_load(&hand_flag) == 0) {
+    emscripten_futex_wait((volatile void *)&hand_flag, 0, INFINITY);
+  }
+  return hand_len;
+}
+
+static void hand_end(void);
+
+/* Claim the single run slot and set its buffers up; 0 (nothing claimed) if busy, on the main
+ * thread or out of memory. */
+static int hand_begin(const char *url, int cap, int payload) {
+  int idle = 0;
+  if (emscripten_is_main_browser_thread() || cap <= 0) return 0;
+  if (!atomic_compare_exchange_strong(&hand_busy, &idle, 1)) return 0;
+  hand_url = strdup(url);
+  hand_buf = malloc((size_t)cap);
+  hand_payload = payload > 0 ? malloc((size_t)payload) : NULL;
+  hand_cap = cap;
+  hand_size = payload;
+  hand_len = 0;
+  if (!hand_url || !hand_buf || (payload > 0 && !hand_payload)) {
+    hand_end();
+    return 0;
+  }
+  for (int i = 0; i < payload; i++) hand_payload[i] = (unsigned char)(i & 255);
+  return 1;
+}
+
+/* Free the run's buffers and release the slot. */
+static void hand_end(void) {
+  free(hand_url);
+  free(hand_buf);
+  free(hand_payload);
+  hand_url = NULL;
+  hand_buf = hand_payload = NULL;
+  atomic_store(&hand_busy, 0);
+}
+
+double crossio_bench_hand_ws_echo(const char *url, int size, int round_trips) {
+  if (size <= 0 || round_trips <= 0 || !hand_begin(url, size, size)) return -1;
+  double ms = -1;
+  if (hand_to_main(hand_ws_open_main) && hand_wait() >= 0) {
+    double t0 = emscripten_get_now();
+    int ok = 1;
+    for (int i = 0; i < round_trips && ok; i++) {
+      ok = hand_to_main(hand_ws_send_main) && hand_wait() == size;
+    }
+    if (ok) ms = emscripten_get_now() - t0;
+  }
+  /* Synchronously: once this returns, the main thread no longer touches the buffers. */
+  emscripten_proxy_sync(emscripten_proxy_get_system_queue(), emscripten_main_runtime_thread_id(),
+                        hand_ws_close_main, NULL);
+  hand_end();
+  return ms;
+}
+
+double crossio_bench_hand_fetch(const char *url, int requests, int size) {
+  if (size <= 0 || requests <= 0 || !hand_begin(url, 64 * 1024, 0)) return -1;
+  double t0 = emscripten_get_now();
+  int ok = 1;
+  for (int i = 0; i < requests && ok; i++) {
+    ok = hand_to_main(hand_fetch_main) && hand_wait() == size;
+  }
+  double ms = ok ? emscripten_get_now() - t0 : -1;
+  hand_end();
+  return ms;
+}
 #else
 double crossio_bench_pthread_create_join(int n) {
   (void)n;
+  return -1;
+}
+
+double crossio_bench_hand_ws_echo(const char *url, int size, int round_trips) {
+  (void)url;
+  (void)size;
+  (void)round_trips;
+  return -1;
+}
+
+double crossio_bench_hand_fetch(const char *url, int requests, int size) {
+  (void)url;
+  (void)requests;
+  (void)size;
   return -1;
 }
 #endif

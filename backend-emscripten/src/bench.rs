@@ -5,7 +5,11 @@
 //! - [`js_ws_echo`]: a plain JS `WebSocket` echo loop;
 //! - [`js_fetch`]: a plain JS `fetch()` loop reading each body with its stream reader;
 //! - [`pthread_create_join`]: `pthread_create` of an empty thread + `pthread_join`;
-//! - [`raw_echo`]: the size anchor, a one-message echo written by hand on `websocket.h`.
+//! - [`raw_echo`]: the size anchor, a one-message echo written by hand on `websocket.h`;
+//! - [`thread_model_ws_echo`], [`thread_model_fetch`]: worker mode's thread model written by
+//!   hand in C (the loop on the calling worker, the socket or fetch on the main thread), the
+//!   most a worker-mode program can reach against the JS loops, and a measure of crossio's own
+//!   cost in worker mode.
 //!
 //! The JS loops run on the browser's main thread (started there from any thread) and time
 //! themselves with `performance.now()`, so their figures hold no crossio code at all. Both copy
@@ -150,6 +154,26 @@ pub fn js_fetch(url: &str, requests: usize, in_flight: usize) -> JsRunFuture {
 /// browser's main thread, or if a thread could not be created.
 pub fn pthread_create_join(n: usize) -> Option<Duration> {
     sys::bench::pthread_create_join(n).map(|ms| Duration::from_secs_f64(ms / 1e3))
+}
+
+/// Worker mode's thread model written by hand, without crossio: `round_trips` echoes of a
+/// `size`-byte binary message by C code on the **calling worker**, which it blocks; the socket
+/// is a plain JS `WebSocket` on the main thread, each send is handed there one way
+/// (`emscripten_proxy_async`) and each echo awaited in a futex wait that the main thread's
+/// `onmessage` ends. Timed on the worker from the first send to the last echo. `None` in the
+/// main-thread build, on the browser's main thread, while another thread-model run is in
+/// progress, or if the socket failed or an echo came back with the wrong size.
+pub fn thread_model_ws_echo(url: &str, size: usize, round_trips: usize) -> Option<Duration> {
+    sys::bench::hand_ws_echo(url, size, round_trips.max(1))
+        .map(|ms| Duration::from_secs_f64(ms / 1e3))
+}
+
+/// [`thread_model_ws_echo`] for HTTP: `requests` sequential GETs of `url` (each a JS `fetch()`
+/// on the main thread that reads the body to its end, awaited by the calling worker in a futex
+/// wait); every body must be `size` bytes. `None` as for [`thread_model_ws_echo`], or if a
+/// request failed, answered non-2xx or had another length.
+pub fn thread_model_fetch(url: &str, requests: usize, size: usize) -> Option<Duration> {
+    sys::bench::hand_fetch(url, requests.max(1), size).map(|ms| Duration::from_secs_f64(ms / 1e3))
 }
 
 /// The size anchor of `ci/bench.sh`: the one-message echo of `crossio-size-echo` (connect to

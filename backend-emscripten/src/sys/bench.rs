@@ -1,5 +1,6 @@
 //! Raw-browser baselines for benchmarks, bound in `csrc/bench.c` (EM_JS): a plain JS WebSocket
-//! echo loop, a plain JS `fetch()` loop, and `pthread_create` + `pthread_join`. Safe wrappers;
+//! echo loop, a plain JS `fetch()` loop, `pthread_create` + `pthread_join`, and worker mode's
+//! thread model written by hand in C (`hand_ws_echo`, `hand_fetch`). Safe wrappers;
 //! the JS loops are started on the browser's main thread (handed over with
 //! [`super::proxying::run_on_main`]) and report once, on the main thread, to the sink given
 //! registered with [`init`].
@@ -30,6 +31,16 @@ mod ffi {
             in_flight: c_int,
         );
         pub fn crossio_bench_pthread_create_join(n: c_int) -> c_double;
+        pub fn crossio_bench_hand_ws_echo(
+            url: *const c_char,
+            size: c_int,
+            round_trips: c_int,
+        ) -> c_double;
+        pub fn crossio_bench_hand_fetch(
+            url: *const c_char,
+            requests: c_int,
+            size: c_int,
+        ) -> c_double;
     }
 }
 
@@ -138,5 +149,43 @@ pub fn pthread_create_join(n: usize) -> Option<f64> {
     // SAFETY: not the browser's main thread (checked above), so blocking in pthread_join is
     // allowed; the C function takes no pointers.
     let ms = unsafe { ffi::crossio_bench_pthread_create_join(n) };
+    (ms >= 0.0).then_some(ms)
+}
+
+/// Worker mode's thread model by hand (`csrc/bench.c`): `round_trips` echoes of a `size`-byte
+/// message, C on the calling worker, the socket a plain JS one on the main thread, each send
+/// handed over one way and each echo awaited in a futex wait. Elapsed ms; `None` without
+/// pthreads, on the browser's main thread, while another such run is in progress, or if the
+/// socket failed or an echo had the wrong size. **Blocks** the calling thread.
+pub fn hand_ws_echo(url: &str, size: usize, round_trips: usize) -> Option<f64> {
+    if super::threading::is_main_browser_thread() {
+        return None;
+    }
+    let (url, size, n) = (
+        CString::new(url).ok()?,
+        c_int_of(size)?,
+        c_int_of(round_trips)?,
+    );
+    // SAFETY: not the browser's main thread (checked above), so the futex waits are allowed;
+    // `url` is a valid NUL-terminated string for the call, which copies it.
+    let ms = unsafe { ffi::crossio_bench_hand_ws_echo(url.as_ptr(), size, n) };
+    (ms >= 0.0).then_some(ms)
+}
+
+/// Worker mode's thread model by hand (`csrc/bench.c`): `requests` sequential GETs of `url`,
+/// each a JS `fetch()` on the main thread reading the body to its end, awaited by C on the
+/// calling worker in a futex wait; each body must be `size` bytes. Elapsed ms; `None` as for
+/// [`hand_ws_echo`]. **Blocks** the calling thread.
+pub fn hand_fetch(url: &str, requests: usize, size: usize) -> Option<f64> {
+    if super::threading::is_main_browser_thread() {
+        return None;
+    }
+    let (url, n, size) = (
+        CString::new(url).ok()?,
+        c_int_of(requests)?,
+        c_int_of(size)?,
+    );
+    // SAFETY: as in `hand_ws_echo`.
+    let ms = unsafe { ffi::crossio_bench_hand_fetch(url.as_ptr(), n, size) };
     (ms >= 0.0).then_some(ms)
 }

@@ -179,30 +179,106 @@ mod page_bench {
         section: &str,
         case: &str,
     ) -> Res<Vec<Row>> {
-        let r = interleave(
-            rounds,
-            || ws_crossio(b, url, size, n),
-            || async move {
-                let run = bench::js_ws_echo(url, size, n)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
-            },
-        )
-        .await?;
+        let raw = || async move {
+            let run = bench::js_ws_echo(url, size, n)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
+        };
+        let hand = || async move {
+            let d = bench::thread_model_ws_echo(url, size, n)
+                .ok_or("the thread model by hand failed (socket, echo size, or not a worker)")?;
+            Ok::<_, String>(n as f64 / d.as_secs_f64())
+        };
+        let by_hand = WORKER_MODE && size == 32;
+        let (r, hand_rows) = if by_hand {
+            let (r, hand_rows) =
+                interleave3(rounds, || ws_crossio(b, url, size, n), raw, hand).await?;
+            (r, Some(hand_rows))
+        } else {
+            let r = interleave(rounds, || ws_crossio(b, url, size, n), raw).await?;
+            (r, None)
+        };
         let mb = |rt: f64| rt * size as f64 / 1e6;
         let note = format!(
             "{n} sequential round trips; {} vs {} MB/s echoed; raw: JS WebSocket loop",
             Fig(mb(r.a_median())),
             Fig(mb(r.b_median()))
         );
-        Ok(vec![r.row(
-            Kind::BrowserThroughput,
-            section,
-            case,
-            "rt/s",
-            &note,
-        )])
+        let mut rows = vec![r.row(Kind::BrowserThroughput, section, case, "rt/s", &note)];
+        if let Some((floor, own)) = hand_rows {
+            rows.extend(thread_model_rows(section, case, "rt/s", &floor, &own));
+        }
+        Ok(rows)
+    }
+
+    /// Worker mode: the rows of a case also run as its thread model by hand
+    /// (`bench::thread_model_*`): that loop against raw JS (the most a worker-mode program
+    /// reaches on this machine), and crossio against that loop (crossio's own cost).
+    fn thread_model_rows(
+        section: &str,
+        case: &str,
+        unit: &str,
+        floor: &Rounds,
+        own: &Rounds,
+    ) -> [Row; 2] {
+        [
+            floor.row(
+                Kind::Comparison,
+                section,
+                &format!("thread model by hand vs raw JS: {case}"),
+                unit,
+                "\"crossio\" column: the same loop written by hand in C on this worker, no crossio \
+                 (the socket or fetch a plain JS one on the main thread, each operation handed \
+                 there one way, each answer awaited in a futex wait); baseline: the raw JS loop \
+                 on the main thread. The most a worker-mode program reaches here",
+            ),
+            own.row(
+                Kind::Comparison,
+                section,
+                &format!("crossio vs thread model by hand: {case}"),
+                unit,
+                "crossio against the same loop written by hand in C on the same thread model \
+                 (above): what crossio itself costs in worker mode",
+            ),
+        ]
+    }
+
+    /// [`interleave`] for three loops: crossio (`a`), the raw JS loop (`b`) and the thread model
+    /// by hand (`c`), one warm-up each, then `rounds` rounds with the order rotated per round.
+    /// Returns crossio vs raw JS, and (by hand vs raw JS, crossio vs by hand).
+    async fn interleave3<A, B, C, FA, FB, FC>(
+        rounds: usize,
+        mut a: A,
+        mut b: B,
+        mut c: C,
+    ) -> Res<(Rounds, (Rounds, Rounds))>
+    where
+        A: FnMut() -> FA,
+        B: FnMut() -> FB,
+        C: FnMut() -> FC,
+        FA: std::future::Future<Output = Res<f64>>,
+        FB: std::future::Future<Output = Res<f64>>,
+        FC: std::future::Future<Output = Res<f64>>,
+    {
+        a().await?;
+        b().await?;
+        c().await?;
+        let (mut xa, mut xb, mut xc) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..rounds {
+            for k in 0..3 {
+                match (i + k) % 3 {
+                    0 => xa.push(a().await?),
+                    1 => xb.push(b().await?),
+                    _ => xc.push(c().await?),
+                }
+            }
+        }
+        let pair = |a: &Vec<f64>, b: &Vec<f64>| Rounds {
+            a: a.clone(),
+            b: b.clone(),
+        };
+        Ok((pair(&xa, &xb), (pair(&xc, &xb), pair(&xa, &xc))))
     }
 
     async fn ws_crossio(b: &EmscriptenBackend, url: &str, size: usize, n: usize) -> Res<f64> {
@@ -237,24 +313,33 @@ mod page_bench {
         section: &str,
         case: &str,
     ) -> Res<Vec<Row>> {
-        let r = interleave(
-            rounds,
-            || http_crossio(b, url, size, n, in_flight),
-            || async move {
-                let run = bench::js_fetch(url, n, in_flight)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if run.bytes != (n * size) as u64 {
-                    return Err(format!(
-                        "raw fetch: {} bytes, expected {}",
-                        run.bytes,
-                        n * size
-                    ));
-                }
-                Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
-            },
-        )
-        .await?;
+        let raw = || async move {
+            let run = bench::js_fetch(url, n, in_flight)
+                .await
+                .map_err(|e| e.to_string())?;
+            if run.bytes != (n * size) as u64 {
+                return Err(format!(
+                    "raw fetch: {} bytes, expected {}",
+                    run.bytes,
+                    n * size
+                ));
+            }
+            Ok::<_, String>(n as f64 / run.elapsed.as_secs_f64())
+        };
+        let hand = || async move {
+            let d = bench::thread_model_fetch(url, n, size)
+                .ok_or("the thread model by hand failed (request, body size, or not a worker)")?;
+            Ok::<_, String>(n as f64 / d.as_secs_f64())
+        };
+        let crossio = || http_crossio(b, url, size, n, in_flight);
+        if WORKER_MODE && in_flight == 1 && size == 1024 {
+            let (r, (floor, own)) = interleave3(rounds, crossio, raw, hand).await?;
+            let note = format!("{n} requests per round; raw: JS fetch() + stream reader");
+            let mut rows = vec![r.row(Kind::BrowserThroughput, section, case, "req/s", &note)];
+            rows.extend(thread_model_rows(section, case, "req/s", &floor, &own));
+            return Ok(rows);
+        }
+        let r = interleave(rounds, crossio, raw).await?;
         if size >= 1 << 20 {
             let mb = Rounds {
                 a: r.a.iter().map(|x| x * size as f64 / 1e6).collect(),
