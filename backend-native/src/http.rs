@@ -147,8 +147,11 @@ impl Http for NativeBackend {
 impl NativeBackend {
     async fn send_request(&self, request: Request) -> Result<Response> {
         let live = LiveRequest::new();
+        // The URL as parsed when the request was built: reqwest takes it as is (no second parse
+        // or formatting per request).
+        let parsed = request.parsed_url().clone();
         let (req, options) = request.into_parts();
-        let url = req.uri().to_string();
+        let url = parsed.as_str().to_owned();
         let log = BodyLog::request(req.method(), &url);
         let credentials = options
             .credentials
@@ -156,11 +159,10 @@ impl NativeBackend {
         let client = self
             .client(options.redirect, credentials)
             .map_err(|e| log.failed_ref(e))?;
-        let mut builder = client
-            .request(req.method().clone(), &url)
-            .headers(req.headers().clone());
-        if !req.body().is_empty() {
-            builder = builder.body(req.body().clone());
+        let (parts, body) = req.into_parts();
+        let mut builder = client.request(parts.method, parsed).headers(parts.headers);
+        if !body.is_empty() {
+            builder = builder.body(body);
         }
         // The request's own deadline wins over the client's default.
         if let Some(t) = options.timeout.or(self.client.options.request_timeout) {
@@ -174,10 +176,12 @@ impl NativeBackend {
             .await
             .and_then(|r| r.map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e)))
             .map_err(|e| log.failed_ref(e))?;
+        let mut resp = resp;
         let status = resp.status();
-        let headers = resp.headers().clone();
-        let final_url = resp.url().to_string();
         let total = resp.content_length();
+        // Moved out, not cloned: the response's own copy is not read again.
+        let headers = std::mem::take(resp.headers_mut());
+        let final_url = resp.url().as_str().to_owned();
         let body_url = final_url.clone();
         let chunks = resp
             .bytes_stream()

@@ -133,6 +133,9 @@ impl RequestOptions {
 pub struct Request {
     inner: http::Request<Bytes>,
     options: RequestOptions,
+    /// The URL as parsed when the request was checked (its fragment removed, as `http::Uri`
+    /// drops it): kept so that no backend parses or formats it again per request.
+    url: url::Url,
 }
 
 impl Request {
@@ -153,12 +156,13 @@ impl Request {
 
     /// Wrap an existing [`http::Request`]; its URI must be an absolute `http`/`https` URL.
     pub fn from_http(request: http::Request<Bytes>, options: RequestOptions) -> Result<Self> {
-        parse_http_url(&request.uri().to_string())?;
+        let url = request_url(parse_http_url(&request.uri().to_string())?);
         validate_body(request.method(), request.body())?;
         validate_options(&options)?;
         Ok(Request {
             inner: request,
             options,
+            url,
         })
     }
 
@@ -167,9 +171,20 @@ impl Request {
         self.inner.method()
     }
 
-    /// The URL.
+    /// The URL, as checked and normalised when the request was built (no fragment).
     pub fn url(&self) -> String {
-        self.inner.uri().to_string()
+        self.url.as_str().to_owned()
+    }
+
+    /// [`Request::url`] without a copy.
+    pub fn url_str(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// The URL as parsed when the request was built (no fragment): what a backend hands to an
+    /// HTTP client that takes a [`url::Url`], instead of parsing the string again.
+    pub fn parsed_url(&self) -> &url::Url {
+        &self.url
     }
 
     /// The request headers, to change (a backend adding its client's default headers).
@@ -297,7 +312,7 @@ impl RequestBuilder {
         let method = Method::from_bytes(self.method.as_bytes()).map_err(|e| {
             Error::invalid_input(format!("invalid HTTP method {:?}", self.method)).with_source(e)
         })?;
-        let url = parse_http_url(&self.url)?;
+        let url = request_url(parse_http_url(&self.url)?);
         validate_body(&method, &self.body)?;
         let mut req = http::Request::builder()
             .method(method)
@@ -311,8 +326,15 @@ impl RequestBuilder {
         Ok(Request {
             inner: req,
             options: self.options,
+            url,
         })
     }
+}
+
+/// A request's URL without its fragment: a fragment is never sent, and `http::Uri` drops it.
+fn request_url(mut url: url::Url) -> url::Url {
+    url.set_fragment(None);
+    url
 }
 
 /// The `InvalidInput` error for a `what` URL (`HTTP`, `WebSocket`) that does not parse, with
@@ -548,6 +570,25 @@ pub trait Http {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kept_url_is_the_uri_sent() {
+        for u in [
+            "http://127.0.0.1:8080/bytes/1024",
+            "HTTP://Example.COM",
+            "https://example.com:443/a/../b?q=1&r=%20#frag",
+            "http://[::1]:9/x y",
+            "http://0x7f.1/",
+        ] {
+            let r = Request::get(u).build().expect(u);
+            assert_eq!(r.url(), r.inner.uri().to_string(), "{u}");
+            assert_eq!(r.url_str(), r.parsed_url().as_str(), "{u}");
+            assert_eq!(r.parsed_url().fragment(), None, "{u}");
+            let again =
+                Request::from_http(r.clone().into_parts().0, RequestOptions::new()).expect(u);
+            assert_eq!(again.url(), r.url(), "{u}");
+        }
+    }
 
     #[test]
     fn builder_reports_bad_input() {
