@@ -19,17 +19,28 @@ pub(crate) fn encode_lines(headers: &HeaderMap) -> String {
 }
 
 pub(crate) fn header_map(lines: &str) -> HeaderMap {
-    let mut map = HeaderMap::new();
+    // Sized once (one line per header): no rehash while a response's headers go in.
+    let mut map = HeaderMap::with_capacity(lines.bytes().filter(|&b| b == b'\n').count());
     for line in lines.split('\n') {
         let Some((name, value)) = line.split_once(':') else {
             continue;
         };
-        let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c).ok()).collect();
-        if let (Ok(n), Some(Ok(v))) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            bytes.as_deref().map(HeaderValue::from_bytes),
-        ) {
-            map.append(n, v);
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+            continue;
+        };
+        // An ASCII value is its own bytes (the common case: no copy to map code points);
+        // otherwise each code point must be a byte (the glue sends Latin-1 text).
+        let value = if value.is_ascii() {
+            HeaderValue::from_str(value).ok()
+        } else {
+            value
+                .chars()
+                .map(|c| u8::try_from(c).ok())
+                .collect::<Option<Vec<u8>>>()
+                .and_then(|b| HeaderValue::from_bytes(&b).ok())
+        };
+        if let Some(v) = value {
+            map.append(name, v);
         }
     }
     map
