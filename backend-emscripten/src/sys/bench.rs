@@ -5,7 +5,7 @@
 //! [`super::proxying::run_on_main`]) and report once, on the main thread, to the sink given
 //! registered with [`init`].
 
-use std::ffi::{CString, c_double, c_int};
+use std::ffi::{CString, c_char, c_double, c_int};
 use std::sync::OnceLock;
 
 use super::guarded;
@@ -158,18 +158,7 @@ pub fn pthread_create_join(n: usize) -> Option<f64> {
 /// pthreads, on the browser's main thread, while another such run is in progress, or if the
 /// socket failed or an echo had the wrong size. **Blocks** the calling thread.
 pub fn hand_ws_echo(url: &str, size: usize, round_trips: usize) -> Option<f64> {
-    if super::threading::is_main_browser_thread() {
-        return None;
-    }
-    let (url, size, n) = (
-        CString::new(url).ok()?,
-        c_int_of(size)?,
-        c_int_of(round_trips)?,
-    );
-    // SAFETY: not the browser's main thread (checked above), so the futex waits are allowed;
-    // `url` is a valid NUL-terminated string for the call, which copies it.
-    let ms = unsafe { ffi::crossio_bench_hand_ws_echo(url.as_ptr(), size, n) };
-    (ms >= 0.0).then_some(ms)
+    hand_loop(ffi::crossio_bench_hand_ws_echo, url, size, round_trips)
 }
 
 /// Worker mode's thread model by hand (`csrc/bench.c`): `requests` sequential GETs of `url`,
@@ -177,15 +166,23 @@ pub fn hand_ws_echo(url: &str, size: usize, round_trips: usize) -> Option<f64> {
 /// calling worker in a futex wait; each body must be `size` bytes. Elapsed ms; `None` as for
 /// [`hand_ws_echo`]. **Blocks** the calling thread.
 pub fn hand_fetch(url: &str, requests: usize, size: usize) -> Option<f64> {
+    hand_loop(ffi::crossio_bench_hand_fetch, url, requests, size)
+}
+
+/// Run one of the C thread-model loops, `loop_fn(url, a, b)`, on the calling worker.
+fn hand_loop(
+    loop_fn: unsafe extern "C" fn(*const c_char, c_int, c_int) -> c_double,
+    url: &str,
+    a: usize,
+    b: usize,
+) -> Option<f64> {
     if super::threading::is_main_browser_thread() {
         return None;
     }
-    let (url, n, size) = (
-        CString::new(url).ok()?,
-        c_int_of(requests)?,
-        c_int_of(size)?,
-    );
-    // SAFETY: as in `hand_ws_echo`.
-    let ms = unsafe { ffi::crossio_bench_hand_fetch(url.as_ptr(), n, size) };
+    let (url, a, b) = (CString::new(url).ok()?, c_int_of(a)?, c_int_of(b)?);
+    // SAFETY: `loop_fn` is one of csrc/bench.c's hand loops; not the browser's main thread
+    // (checked above), so their futex waits are allowed; `url` is a valid NUL-terminated string
+    // for the call, which copies it.
+    let ms = unsafe { loop_fn(url.as_ptr(), a, b) };
     (ms >= 0.0).then_some(ms)
 }
