@@ -172,11 +172,10 @@ impl NativeBackend {
             .build()
             .map_err(|e| log.failed_ref(error::http(&url, e)))?;
         let fut = client.execute(request);
-        let resp = on_runtime(self, fut)
+        let mut resp = on_runtime(self, fut)
             .await
             .and_then(|r| r.map_err(|e| error::http_via(&url, self.proxy_for(&url).as_deref(), e)))
             .map_err(|e| log.failed_ref(e))?;
-        let mut resp = resp;
         let status = resp.status();
         let total = resp.content_length();
         // Moved out, not cloned: the response's own copy is not read again.

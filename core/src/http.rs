@@ -176,11 +176,6 @@ impl Request {
         self.url.as_str().to_owned()
     }
 
-    /// [`Request::url`] without a copy.
-    pub fn url_str(&self) -> &str {
-        self.url.as_str()
-    }
-
     /// The URL as parsed when the request was built (no fragment): what a backend hands to an
     /// HTTP client that takes a [`url::Url`], instead of parsing the string again.
     pub fn parsed_url(&self) -> &url::Url {
@@ -582,7 +577,7 @@ mod tests {
         ] {
             let r = Request::get(u).build().expect(u);
             assert_eq!(r.url(), r.inner.uri().to_string(), "{u}");
-            assert_eq!(r.url_str(), r.parsed_url().as_str(), "{u}");
+            assert_eq!(r.url(), r.parsed_url().as_str(), "{u}");
             assert_eq!(r.parsed_url().fragment(), None, "{u}");
             let again =
                 Request::from_http(r.clone().into_parts().0, RequestOptions::new()).expect(u);
