@@ -61,8 +61,14 @@ struct FetchState {
     /// The JS side stopped reading (this response held [`READ_AHEAD`] bytes): the body asks it
     /// to resume once it has taken a chunk.
     paused: bool,
-    /// The JS side has forgotten this fetch (ended or failed): nothing to abort.
+    /// The exchange is over for Rust: the JS side has forgotten this fetch (ended or failed),
+    /// or every byte the head announced has arrived (the JS side then reads the stream's end
+    /// by itself, so the connection is reused). Nothing to abort.
     finished: bool,
+    /// The body's length as announced by the head (`None`: not known, or not yet seen).
+    expected: Option<u64>,
+    /// Body bytes delivered so far.
+    received: u64,
     /// The one waiter: the `send` future, then the body.
     waker: Option<Waker>,
 }
@@ -121,6 +127,7 @@ impl FetchState {
                 content_length,
             } => {
                 self.head_seen = true;
+                self.expected = content_length;
                 self.head = Some(Ok(Head {
                     status,
                     headers,
@@ -131,7 +138,18 @@ impl FetchState {
             Event::Chunk(bytes) => {
                 hold(bytes.len());
                 self.held += bytes.len();
+                self.received += bytes.len() as u64;
                 self.chunks.push_back(bytes);
+                if self.expected == Some(self.received) {
+                    // The whole announced body is here: it ends now, not one more callback
+                    // (and one more wake of the reader) later, when the stream reports its end.
+                    // The JS side still reads that end (More), so the browser reuses the
+                    // connection; what it reports after this is ignored.
+                    self.paused = false;
+                    self.finished = true;
+                    self.end = Some(Ok(()));
+                    return Flow::More;
+                }
                 if self.held >= READ_AHEAD {
                     self.paused = true;
                     return Flow::Pause;
@@ -334,6 +352,8 @@ fn start(request: Request, client: &ClientOptions, url: &str, headers: String) -
         end: None,
         paused: false,
         finished: false,
+        expected: None,
+        received: 0,
         waker: None,
     });
     let guard = Guard { id, shared };

@@ -558,6 +558,58 @@ pub async fn http_small_body_arrives_ahead_of_the_reader<B: Backend>(b: B, e: En
     Ok(())
 }
 
+/// A body read to its announced length keeps its connection, even when the reader drops it
+/// without asking for the end: sequential GETs of `/conn/1024`, each body dropped once its
+/// 1024 bytes are in, come over fewer connections than requests (a client that aborted such a
+/// body, or closed its connection, would need a new connection per request), and nothing is
+/// left registered.
+pub async fn http_body_read_to_its_length_keeps_the_connection<B: Backend>(
+    b: B,
+    e: Env,
+) -> CaseResult {
+    const N: usize = 1024;
+    const REQUESTS: usize = 8;
+    let mut conns = Vec::new();
+    for i in 0..REQUESTS {
+        let resp = send(&b, Request::get(&e.http(&format!("/conn/{N}")))).await?;
+        ensure_eq!(resp.status(), StatusCode::OK);
+        ensure_eq!(resp.content_length(), Some(N as u64));
+        let mut body = resp.into_body();
+        let mut got = Vec::new();
+        while got.len() < N {
+            match body.chunk().await.ctx(&format!("request {i}: chunk"))? {
+                Some(c) => got.extend_from_slice(&c),
+                None => break,
+            }
+        }
+        ensure_eq!(got.len(), N);
+        drop(body);
+        let id: String = got
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .map(|&c| c as char)
+            .collect();
+        let id: u64 = id
+            .parse()
+            .map_err(|e| format!("request {i}: no connection number ({e})"))?;
+        ensure!(
+            id > 0,
+            "request {i}: connection number 0 (not the plain HTTP port)"
+        );
+        conns.push(id);
+    }
+    conns.sort_unstable();
+    conns.dedup();
+    ensure!(
+        conns.len() < REQUESTS,
+        "{REQUESTS} sequential requests came over {} connections: none was reused",
+        conns.len()
+    );
+    b.sleep(Duration::from_millis(50)).await;
+    ensure_eq!(b.diagnostics().live_requests, 0);
+    Ok(())
+}
+
 /// Where the backend refuses the Fetch standard's forbidden request headers (browsers) the
 /// request fails with `Unsupported`, naming the header; elsewhere the header is sent.
 pub async fn http_forbidden_header_in_browsers_is_unsupported<B: Backend>(

@@ -316,6 +316,7 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_dropped_requests_are_aborted,
         Http: http_cases::http_slow_read_64mib_is_bounded,
         Http: http_cases::http_small_body_arrives_ahead_of_the_reader,
+        Http: http_cases::http_body_read_to_its_length_keeps_the_connection,
         Http: http_cases::http_forbidden_header_in_browsers_is_unsupported,
         Http: fault_cases::fault_http_reset_before_response_is_connect_error,
         Http: fault_cases::fault_http_bad_status_line_is_connect_error,

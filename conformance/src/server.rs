@@ -22,6 +22,9 @@
 //! - `/echo` answers `{"method","path","query","headers":{..},"body","body_len"}` as JSON.
 //! - `/status/C` answers status `C` with body `status C`.
 //! - `/bytes/N` answers `N` bytes (`byte i = i % 251`) with `Content-Length`.
+//! - `/conn/N` answers `N` bytes with `Content-Length`: the number of the TCP connection that
+//!   carried the request (counted from 1 over the server's plain HTTP port; 0 elsewhere) in
+//!   ASCII, padded with `.` (at least the number).
 //! - `/stream?chunks=N&size=S&delay_ms=D` answers a chunked body of `N` chunks of `S` bytes,
 //!   `D` ms apart (byte `i` of the whole body = `i % 251`).
 //! - `/delay/MS` waits `MS` ms before the response head, then answers `delayed`.
@@ -53,6 +56,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -494,15 +498,25 @@ async fn ws_echo(
 
 type HttpBody = BoxBody<Bytes, Infallible>;
 
+/// The number of the TCP connection a request came on (a request extension; see `/conn/N`).
+#[derive(Clone, Copy)]
+struct ConnId(u64);
+
 async fn accept_http(listener: TcpListener) {
+    static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        let conn = ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed));
         tokio::spawn(async move {
             let io = TokioIo::new(stream);
+            let service = service_fn(move |mut req: http::Request<Incoming>| {
+                req.extensions_mut().insert(conn);
+                handle_http(req)
+            });
             let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service_fn(handle_http))
+                .serve_connection(io, service)
                 .await;
         });
     }
@@ -605,6 +619,19 @@ async fn route(req: http::Request<Incoming>) -> Response<HttpBody> {
             }
             _ => simple(StatusCode::BAD_REQUEST, "bad length"),
         },
+        ["conn", n] => {
+            let conn = req.extensions().get::<ConnId>().map_or(0, |c| c.0);
+            let mut body = conn.to_string().into_bytes();
+            match n.parse::<usize>() {
+                Ok(n) if n <= 1 << 20 => {
+                    if body.len() < n {
+                        body.resize(n, b'.');
+                    }
+                    simple(StatusCode::OK, body)
+                }
+                _ => simple(StatusCode::BAD_REQUEST, "bad length"),
+            }
+        }
         ["stream"] => stream(&q),
         ["delay", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0).min(120_000);
