@@ -560,9 +560,9 @@ pub async fn http_small_body_arrives_ahead_of_the_reader<B: Backend>(b: B, e: En
 
 /// A body read to its announced length keeps its connection, even when the reader drops it
 /// without asking for the end: sequential GETs of `/conn/1024`, each body dropped once its
-/// 1024 bytes are in, come over fewer connections than requests (a client that aborted such a
-/// body, or closed its connection, would need a new connection per request), and nothing is
-/// left registered.
+/// 1024 bytes are in, come over fewer connections than requests (a client that lost the
+/// connection with every such body would use one per request), and nothing is left
+/// registered.
 pub async fn http_body_read_to_its_length_keeps_the_connection<B: Backend>(
     b: B,
     e: Env,
