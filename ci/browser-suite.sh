@@ -36,6 +36,9 @@ for browser in "$@"; do
   if ! CROSSIO_LOG="$LOG" bash ci/browser-run.sh "$browser" "$JS" 600 "$QUERY"; then
     say "$browser: FAILED (log: $LOG)"; status=1; continue
   fi
+  if grep -q '^crossio: internal error' "$LOG"; then
+    say "$browser: FAILED: $(grep -m1 '^crossio: internal error' "$LOG") (log: $LOG)"; status=1; continue
+  fi
   # jspi: the runner drove the suite with block_on from main (no refusal line); nojspi, and
   # jspi in WebKit (no WebAssembly.Suspending): block_on refused for want of JSPI, and the
   # suite ran as a task, its blocking cases asserting the refusal.
