@@ -258,11 +258,24 @@ static void hand_fetch_main(void *arg) {
   crossio_bench_hand_fetch_one(hand_url, (int *)&hand_flag, &hand_len, hand_buf, hand_cap);
 }
 
+/* The hand loop's own proxying queue (as crossio's: the system queue is also run inside the
+ * main thread's lock waits, and costs more per hand-off). Created by the first run. */
+static em_proxying_queue *hand_queue(void) {
+  static _Atomic(em_proxying_queue *) queue;
+  em_proxying_queue *q = atomic_load(&queue);
+  if (q) return q;
+  em_proxying_queue *fresh = em_proxying_queue_create();
+  if (!fresh) return NULL;
+  if (atomic_compare_exchange_strong(&queue, &q, fresh)) return fresh;
+  em_proxying_queue_destroy(fresh);
+  return q;
+}
+
 /* Hand fn to the main thread one way, after clearing the answer flag. */
 static int hand_to_main(void (*fn)(void *)) {
+  em_proxying_queue *q = hand_queue();
   atomic_store(&hand_flag, 0);
-  return emscripten_proxy_async(emscripten_proxy_get_system_queue(),
-                                emscripten_main_runtime_thread_id(), fn, NULL);
+  return q && emscripten_proxy_async(q, emscripten_main_runtime_thread_id(), fn, NULL);
 }
 
 /* Wait for the main thread's answer; the bytes it reported, or -1. */
@@ -317,8 +330,11 @@ double crossio_bench_hand_ws_echo(const char *url, int size, int round_trips) {
     if (ok) ms = emscripten_get_now() - t0;
   }
   /* Synchronously: once this returns, the main thread no longer touches the buffers. */
-  emscripten_proxy_sync(emscripten_proxy_get_system_queue(), emscripten_main_runtime_thread_id(),
-                        hand_ws_close_main, NULL);
+  /* On the same queue as the sends, so it runs after them. */
+  if (hand_queue()) {
+    emscripten_proxy_sync(hand_queue(), emscripten_main_runtime_thread_id(), hand_ws_close_main,
+                          NULL);
+  }
   hand_end();
   return ms;
 }
