@@ -12,10 +12,11 @@
 //! [`on_main`] is the other half of the seam: every browser operation is handed to the main
 //! thread with it, from whatever thread the future is polled on.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
+
+use crate::by_key::ByKey;
 
 /// Lock a mutex, recovering the data if a panicking thread poisoned it (every state kept here
 /// stays consistent between statements, and a callback must never panic over a poison).
@@ -104,7 +105,7 @@ impl<S> Slot<S> {
 
 /// Slots by key: how a callback that carries only a key finds its future's state.
 pub(crate) struct Registry<S> {
-    slots: Mutex<BTreeMap<u32, Slot<S>>>,
+    slots: Mutex<ByKey<Slot<S>>>,
     next: AtomicU32,
 }
 
@@ -112,7 +113,7 @@ impl<S> Registry<S> {
     /// An empty registry (usable in a `static`).
     pub(crate) const fn new() -> Self {
         Registry {
-            slots: Mutex::new(BTreeMap::new()),
+            slots: Mutex::new(ByKey::new()),
             next: AtomicU32::new(1),
         }
     }
@@ -127,12 +128,12 @@ impl<S> Registry<S> {
 
     /// Forget `key`: callbacks for it are ignored from now on.
     pub(crate) fn remove(&self, key: u32) -> Option<Slot<S>> {
-        lock(&self.slots).remove(&key)
+        lock(&self.slots).remove(key)
     }
 
     /// The slot of `key`, if still registered.
     pub(crate) fn get(&self, key: u32) -> Option<Slot<S>> {
-        lock(&self.slots).get(&key).cloned()
+        lock(&self.slots).get(key).cloned()
     }
 
     /// Apply a callback's event to `key`'s slot (ignored for an unknown key): the registry's

@@ -32,6 +32,7 @@
 pub mod bench;
 #[cfg(target_os = "emscripten")]
 mod bridge;
+mod by_key;
 #[cfg(target_os = "emscripten")]
 mod capabilities;
 #[cfg(target_os = "emscripten")]

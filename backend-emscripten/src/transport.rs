@@ -9,7 +9,7 @@
 //! (blocked in `block_on` or running on the pool).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,7 @@ use futures_sink::Sink;
 
 use crate::EmscriptenBackend;
 use crate::bridge::{self, Registry, Slot, Wake};
+use crate::by_key::ByKey;
 use crate::error;
 use crate::sys;
 use crate::sys::event_loop::TimerId;
@@ -38,7 +39,7 @@ static CONNECTIONS: Registry<Shared> = Registry::new();
 thread_local! {
     /// The main thread's sockets, by connection key. Only touched on the main thread; a
     /// borrow never outlives the socket call it serves.
-    static SOCKETS: RefCell<HashMap<u32, Socket>> = RefCell::new(HashMap::new());
+    static SOCKETS: RefCell<ByKey<Socket>> = const { RefCell::new(ByKey::new()) };
 }
 
 static SEND_WAITS: AtomicU64 = AtomicU64::new(0);
@@ -59,7 +60,7 @@ pub const DRAIN_POLL_MS: f64 = 2.0;
 /// Run `f` with connection `key`'s socket (main thread only); `None` if it is gone. The
 /// borrow of the socket table ends when `f` returns: `f` must not wake or call up.
 fn with_socket<R>(key: u32, f: impl FnOnce(&Socket) -> R) -> Option<R> {
-    SOCKETS.with(|m| m.borrow().get(&key).map(f))
+    SOCKETS.with(|m| m.borrow().get(key).map(f))
 }
 
 enum Event {
@@ -223,7 +224,7 @@ impl Drop for SocketGuard {
             for timer in timers.into_iter().flatten().flatten() {
                 sys::event_loop::clear_timeout(timer);
             }
-            let sock = SOCKETS.with(|m| m.borrow_mut().remove(&key));
+            let sock = SOCKETS.with(|m| m.borrow_mut().remove(key));
             if let Some(sock) = sock {
                 // Refused only when the socket is already closing or closed: nothing to do.
                 let _already_closing = sock.close(1000, "");

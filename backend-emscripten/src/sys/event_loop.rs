@@ -2,10 +2,10 @@
 //! plus the glue's heartbeat and exit helpers (`csrc/glue.c`), which use it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 
 use super::guarded;
+use crate::by_key::ByKey;
 
 mod ffi {
     use std::ffi::{c_int, c_void};
@@ -73,7 +73,7 @@ struct Pending {
 #[derive(Default)]
 struct TimerTable {
     next: u32,
-    pending: HashMap<u32, Pending>,
+    pending: ByKey<Pending>,
 }
 
 thread_local! {
@@ -83,7 +83,7 @@ thread_local! {
 extern "C" fn timeout_trampoline(arg: *mut c_void) {
     let handle = arg as usize as u32;
     // The table's borrow ends before the callback runs: it may set or clear timers.
-    let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(&handle));
+    let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(handle));
     if let Some(p) = entry {
         guarded("timer", || (p.callback)(p.key));
     }
@@ -111,7 +111,7 @@ pub fn set_timeout(ms: f64, callback: fn(u32), key: u32) -> TimerId {
 
 /// Cancel a timer of this thread; a no-op if it already ran.
 pub fn clear_timeout(timer: TimerId) {
-    let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(&timer.0));
+    let entry = TIMERS.with(|t| t.borrow_mut().pending.remove(timer.0));
     if let Some(p) = entry {
         // SAFETY: `id` came from emscripten_set_timeout on this thread and has not fired.
         unsafe { ffi::emscripten_clear_timeout(p.id) };
