@@ -82,7 +82,10 @@ pub(crate) fn connect_failed(url: &str, code: u16) -> Error {
 pub(crate) fn connect_timeout(url: &str, timeout: std::time::Duration) -> Error {
     Error::new(
         ErrorKind::Timeout,
-        format!("connecting to {url}: no handshake within {timeout:?}"),
+        format!(
+            "connecting to {url}: no handshake within {}",
+            crossio_core::backend::ShowDuration(timeout)
+        ),
     )
 }
 

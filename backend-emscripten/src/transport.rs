@@ -29,7 +29,7 @@ use crate::error;
 use crate::sys;
 use crate::sys::event_loop::TimerId;
 use crate::sys::websocket::Socket;
-use crossio_core::backend::log;
+use crossio_core::backend::{ShowDuration, log};
 use futures_util::FutureExt;
 use tracing::Instrument;
 
@@ -303,9 +303,10 @@ impl EmscriptenBackend {
         options.validate()?;
         if let Some(every) = options.keepalive_interval {
             return Err(Error::unsupported(format!(
-                "connecting to {url} with a keepalive every {every:?}: browsers have no \
+                "connecting to {url} with a keepalive every {}: browsers have no \
                  WebSocket ping API (use idle_timeout, and application messages if the peer \
-                 needs traffic)"
+                 needs traffic)",
+                ShowDuration(every)
             )));
         }
         if !options.headers.is_empty() {
@@ -398,7 +399,10 @@ impl Connection for EmscriptenConnection {
                 // deleted when the connection is dropped.
                 Err(_) => Err(Error::new(
                     crossio_core::ErrorKind::Timeout,
-                    format!("closing with {code}: the peer did not answer within {timeout:?}"),
+                    format!(
+                        "closing with {code}: the peer did not answer within {}",
+                        ShowDuration(timeout)
+                    ),
                 )),
             }
         }
@@ -446,9 +450,10 @@ fn idle_check(key: u32) {
             return (Wake::none(), (Some(idle), false));
         }
         let msg = format!(
-            "the WebSocket peer {} sent nothing for {idle:?} (idle timeout); the connection was \
+            "the WebSocket peer {} sent nothing for {} (idle timeout); the connection was \
              closed",
-            s.url
+            s.url,
+            ShowDuration(idle)
         );
         s.events.push_back(Event::Failed(Error::new(
             crossio_core::ErrorKind::Timeout,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker, ready};
 use std::time::Duration;
 
-use crossio_core::backend::{closed_error, parse_ws_url, validate_close};
+use crossio_core::backend::{ShowDuration, closed_error, parse_ws_url, validate_close};
 use crossio_core::{
     CloseFrame, ConnectOptions, Connection, Error, ErrorKind, Message, Result, Transport,
 };
@@ -136,7 +136,10 @@ impl NativeBackend {
             match tokio::time::timeout(timeout, attempt).await {
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
-                    format!("connecting to {url_owned}: no handshake within {timeout:?}"),
+                    format!(
+                        "connecting to {url_owned}: no handshake within {}",
+                        ShowDuration(timeout)
+                    ),
                 )),
                 Ok(Err(e)) => Err(e),
                 Ok(Ok(pair)) => Ok(pair),
@@ -198,8 +201,9 @@ impl Connection for NativeConnection {
                 Poll::Ready(Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "closing with {code}: the peer did not answer within {timeout:?}; \
-                         the connection was closed"
+                        "closing with {code}: the peer did not answer within {}; \
+                         the connection was closed",
+                        ShowDuration(timeout)
                     ),
                 )))
             })

@@ -138,7 +138,7 @@ pub async fn bad_ws_lifecycle_options_are_invalid_input<B: Backend>(b: B, e: Env
     )?;
     let msg = err.to_string();
     ensure!(
-        msg.contains("200ms") && msg.contains("500ms"),
+        msg.contains("200 ms") && msg.contains("500 ms"),
         "the error does not name both values: {msg}"
     );
     Ok(())

@@ -25,6 +25,30 @@ pub use crate::spawn::{RawJoinHandle, RemoteCompleter, panic_message, remote_han
 pub use crate::tokio_join::tokio_join_handle;
 pub use crate::transport::{closed_error, parse_ws_url, validate_close};
 
+/// A [`Duration`](std::time::Duration) as crossio's error messages write it: in whole seconds,
+/// milliseconds, microseconds or nanoseconds, the largest unit that is exact (`30 s`, `250 ms`,
+/// `1500 µs`). The same text on every target, and cheaper in a browser build than `Duration`'s
+/// `Debug` (whose decimal formatting costs the wasm 1.5 KB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShowDuration(pub std::time::Duration);
+
+impl std::fmt::Display for ShowDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (s, n) = (self.0.as_secs(), u64::from(self.0.subsec_nanos()));
+        if n == 0 {
+            write!(f, "{s} s")
+        } else if n % 1_000_000 == 0 && s < 1 << 40 {
+            write!(f, "{} ms", s * 1_000 + n / 1_000_000)
+        } else if n % 1_000 == 0 && s < 1 << 40 {
+            write!(f, "{} \u{b5}s", s * 1_000_000 + n / 1_000)
+        } else if s < 1 << 30 {
+            write!(f, "{} ns", s * 1_000_000_000 + n)
+        } else {
+            write!(f, "{s}.{n:09} s")
+        }
+    }
+}
+
 /// Refuse a thread-pool size of zero, naming the setting (`worker_threads`,
 /// `max_blocking_threads`): the builder check every backend with a pool applies.
 pub fn check_pool_sizes(
@@ -82,5 +106,23 @@ mod base64_tests {
         ] {
             assert_eq!(super::base64(plain.as_bytes()), coded);
         }
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::ShowDuration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_in_their_largest_exact_unit() {
+        let show = |d| ShowDuration(d).to_string();
+        assert_eq!(show(Duration::ZERO), "0 s");
+        assert_eq!(show(Duration::from_secs(30)), "30 s");
+        assert_eq!(show(Duration::from_millis(250)), "250 ms");
+        assert_eq!(show(Duration::from_millis(1500)), "1500 ms");
+        assert_eq!(show(Duration::from_micros(1500)), "1500 \u{b5}s");
+        assert_eq!(show(Duration::from_nanos(7)), "7 ns");
+        assert_eq!(show(Duration::MAX), "18446744073709551615.999999999 s");
     }
 }

@@ -295,8 +295,8 @@ impl<F: Future, S: Future<Output = ()>> Future for Timeout<F, S> {
         }
         match this.sleep.poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Error::timeout(format!(
-                "future did not complete within {:?}",
-                this.duration
+                "future did not complete within {}",
+                crate::backend::ShowDuration(*this.duration)
             )))),
             Poll::Pending => Poll::Pending,
         }

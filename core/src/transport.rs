@@ -8,6 +8,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::backend::ShowDuration;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The largest close reason, in UTF-8 bytes, the WebSocket protocol allows (RFC 6455 §5.5: a
@@ -329,8 +330,10 @@ impl ConnectOptions {
             && i < k
         {
             return Err(Error::invalid_input(format!(
-                "idle timeout {i:?} is shorter than the keepalive interval {k:?}: \
-                 the connection would time out between two pings"
+                "idle timeout {} is shorter than the keepalive interval {}: \
+                 the connection would time out between two pings",
+                ShowDuration(i),
+                ShowDuration(k)
             )));
         }
         Ok(())
@@ -540,7 +543,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
         assert!(
-            e.to_string().contains("200ms") && e.to_string().contains("500ms"),
+            e.to_string().contains("200 ms") && e.to_string().contains("500 ms"),
             "{e}"
         );
         assert!(

@@ -121,7 +121,8 @@ impl Shared {
     fn fail_idle(&self, idle: Duration) {
         let mut io = self.lock();
         io.failed = Some(format!(
-            "the WebSocket peer sent nothing for {idle:?} (idle timeout); the connection was closed"
+            "the WebSocket peer sent nothing for {} (idle timeout); the connection was closed",
+            crossio_core::backend::ShowDuration(idle)
         ));
         if let Some(mut ws) = io.ws.take() {
             let mut cx = Context::from_waker(&self.aux_waker);
