@@ -74,7 +74,7 @@ impl NativeBackend {
     /// The proxy (without credentials) a request to `url` goes through, if any.
     fn proxy_for(&self, url: &str) -> Option<String> {
         let config = self.client.proxy().ok()??;
-        let url = url::Url::parse(url).ok()?;
+        let url = crossio_core::Url::parse(url).ok()?;
         config.proxy_for(&url).map(crate::proxy::display)
     }
 }
@@ -147,11 +147,10 @@ impl Http for NativeBackend {
 impl NativeBackend {
     async fn send_request(&self, request: Request) -> Result<Response> {
         let live = LiveRequest::new();
-        // The URL as parsed when the request was built: reqwest takes it as is (no second parse
-        // or formatting per request).
-        let parsed = request.parsed_url().clone();
+        // The URL as crossio's parser wrote it when the request was built: reqwest reads that
+        // string (already normalised, so its own parser takes it as it is).
+        let url = request.parsed_url().as_str().to_owned();
         let (req, options) = request.into_parts();
-        let url = parsed.as_str().to_owned();
         let log = BodyLog::request(req.method(), &url);
         let credentials = options
             .credentials
@@ -160,7 +159,9 @@ impl NativeBackend {
             .client(options.redirect, credentials)
             .map_err(|e| log.failed_ref(e))?;
         let (parts, body) = req.into_parts();
-        let mut builder = client.request(parts.method, parsed).headers(parts.headers);
+        let mut builder = client
+            .request(parts.method, url.as_str())
+            .headers(parts.headers);
         if !body.is_empty() {
             builder = builder.body(body);
         }

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crossio_core::Url;
 use crossio_core::{Error, ErrorKind, ProxyConfig, Result};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use url::Url;
 
 /// The longest response head a proxy may answer `CONNECT` with.
 const MAX_CONNECT_HEAD: usize = 16 << 10;
@@ -17,27 +17,33 @@ const MAX_CONNECT_HEAD: usize = 16 << 10;
 /// reqwest's proxy for `config`: the same routing as WebSockets ([`ProxyConfig::proxy_for`]).
 pub(crate) fn reqwest_proxy(config: &Arc<ProxyConfig>) -> reqwest::Proxy {
     let config = config.clone();
-    reqwest::Proxy::custom(move |url| config.proxy_for(url).cloned())
+    reqwest::Proxy::custom(move |url| {
+        // reqwest's URL is the string crossio's parser wrote (see `send_request`).
+        let url = Url::parse(url.as_str()).ok()?;
+        config.proxy_for(&url).map(|p| p.as_str().to_owned())
+    })
 }
 
 /// The proxy as it is named in messages: its URL without credentials.
 pub(crate) fn display(proxy: &Url) -> String {
-    let mut shown = proxy.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.as_str().trim_end_matches('/').to_owned()
+    let mut shown = format!("{}://{}", proxy.scheme(), proxy.host_str());
+    if let Some(port) = proxy.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    shown.push_str(proxy.path().trim_end_matches('/'));
+    if let Some(query) = proxy.query() {
+        shown.push('?');
+        shown.push_str(query);
+    }
+    shown
 }
 
 /// A TCP stream to `target` (a `ws`/`wss` URL): through `proxy`'s tunnel where it routes one,
 /// else directly. Errors are `Connect` naming the target (and the proxy).
 pub(crate) async fn open(target: &Url, proxy: Option<&ProxyConfig>) -> Result<TcpStream> {
-    let host = target
-        .host_str()
-        .ok_or_else(|| Error::invalid_input(format!("{target} names no host")))?;
+    let host = target.host_str();
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = target
-        .port_or_known_default()
-        .ok_or_else(|| Error::invalid_input(format!("{target} names no port")))?;
+    let port = target.port_or_known_default();
     let stream = match proxy.and_then(|p| p.proxy_for(target)) {
         Some(via) => tunnel(via, host, port).await?,
         None => TcpStream::connect((host, port)).await.map_err(|e| {
@@ -52,9 +58,9 @@ pub(crate) async fn open(target: &Url, proxy: Option<&ProxyConfig>) -> Result<Tc
 async fn tunnel(via: &Url, host: &str, port: u16) -> Result<TcpStream> {
     let shown = display(via);
     let fail = |what: String| Error::new(ErrorKind::Connect, format!("proxy {shown}: {what}"));
-    let proxy_host = via.host_str().unwrap_or_default();
+    let proxy_host = via.host_str();
     let proxy_host = proxy_host.trim_start_matches('[').trim_end_matches(']');
-    let proxy_port = via.port_or_known_default().unwrap_or(80);
+    let proxy_port = via.port_or_known_default();
     let mut stream = TcpStream::connect((proxy_host, proxy_port))
         .await
         .map_err(|e| fail("cannot connect to the proxy".to_owned()).with_source(e))?;
@@ -121,12 +127,7 @@ fn basic_auth(via: &Url) -> Option<String> {
     if via.username().is_empty() && via.password().is_none() {
         return None;
     }
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
+    let decode = |s: &str| String::from_utf8_lossy(&percent_decode(s)).into_owned();
     let pair = format!(
         "{}:{}",
         decode(via.username()),
@@ -135,14 +136,50 @@ fn basic_auth(via: &Url) -> Option<String> {
     Some(crossio_core::backend::base64(pair.as_bytes()))
 }
 
+/// `s` with every `%XX` (two hex digits) turned into its byte; anything else as it is.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use crossio_core::Url;
+
     #[test]
     fn proxy_credentials_are_decoded_then_encoded() {
-        let url = url::Url::parse("http://Aladdin:open%20sesame@p:1").expect("url");
+        let url = Url::parse("http://Aladdin:open%20sesame@p:1").expect("url");
         assert_eq!(
             super::basic_auth(&url).as_deref(),
             Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
         );
+        // `+` is a plus (not a space), a `%` without two hex digits is itself.
+        assert_eq!(super::percent_decode("a+b%2B%zz%4"), b"a+b+%zz%4");
+        assert_eq!(super::percent_decode("%C3%BC"), "\u{fc}".as_bytes());
+    }
+
+    #[test]
+    fn a_proxy_is_shown_without_credentials() {
+        let url = Url::parse("http://user:secret@proxy.test:3128/").expect("url");
+        assert_eq!(super::display(&url), "http://proxy.test:3128");
+        let url = Url::parse("http://[::1]/p/?q").expect("url");
+        assert_eq!(super::display(&url), "http://[::1]/p?q");
     }
 }

@@ -406,6 +406,33 @@ pub async fn http_bad_url_is_invalid_input<B: Backend>(_b: B, _e: Env) -> CaseRe
     Ok(())
 }
 
+/// One URL parser everywhere, and what it makes of a URL is what goes on the wire: a URL
+/// written loosely (scheme in capitals, a backslash, tab and newline, dot segments, a query with
+/// spaces, quotes and non-ASCII, a fragment) is normalised to the same string on every target,
+/// and the test server sees exactly that path and query.
+pub async fn http_url_normalised_as_sent<B: Backend>(b: B, e: Env) -> CaseResult {
+    let port = e.http_port;
+    let loose = format!("HTTP:\\\\127.0.0.1:{port}/x/./%2E/y/..\t/..\n/echo?k=a b\"<>'\u{e4}#frag");
+    let want_query = "k=a%20b%22%3C%3E%27%C3%A4";
+    let want = format!("http://127.0.0.1:{port}/echo?{want_query}");
+    let req = Request::get(&loose).build().ctx("building the loose URL")?;
+    ensure_eq!(req.url(), want);
+    let resp = send(&b, Request::get(&loose)).await?;
+    ensure_eq!(resp.status(), StatusCode::OK);
+    ensure_eq!(resp.url(), want);
+    let text = resp.text().await.ctx("reading the echo")?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("echo is not JSON ({e}): {text}"))?;
+    ensure_eq!(v["path"], "/echo");
+    ensure_eq!(v["query"], want_query);
+    // The default port is dropped, an IPv4 address in another notation is written out.
+    let req = Request::get("http://0x7f.1:80/a/b/../c")
+        .build()
+        .ctx("hex IPv4")?;
+    ensure_eq!(req.url(), "http://127.0.0.1/a/c");
+    Ok(())
+}
+
 pub async fn http_invalid_header_is_invalid_input<B: Backend>(_b: B, e: Env) -> CaseResult {
     let url = e.http("/echo");
     for (name, value) in [

@@ -310,6 +310,7 @@ fn http_and_fault_cases<B: Backend>() -> Vec<Case<B>> {
         Http: http_cases::http_redirect_not_followed,
         Http: http_cases::http_connect_refused_is_connect_error,
         Http: http_cases::http_bad_url_is_invalid_input,
+        Http: http_cases::http_url_normalised_as_sent,
         Http: http_cases::http_invalid_header_is_invalid_input,
         Http: http_cases::http_invalid_method_is_invalid_input,
         Http: http_cases::http_32_concurrent_requests,

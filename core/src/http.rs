@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::url::{ParseError, Url};
 
 /// Default number of redirects followed: 20, the fixed limit of browsers' `fetch()` (the
 /// Fetch standard), so the default behaves the same on every target.
@@ -135,7 +136,7 @@ pub struct Request {
     options: RequestOptions,
     /// The URL as parsed when the request was checked (its fragment removed, as `http::Uri`
     /// drops it): kept so that no backend parses or formats it again per request.
-    url: url::Url,
+    url: Url,
 }
 
 impl Request {
@@ -176,9 +177,9 @@ impl Request {
         self.url.as_str().to_owned()
     }
 
-    /// The URL as parsed when the request was built (no fragment): what a backend hands to an
-    /// HTTP client that takes a [`url::Url`], instead of parsing the string again.
-    pub fn parsed_url(&self) -> &url::Url {
+    /// The URL as parsed when the request was built (no fragment): its parts for a backend
+    /// (scheme, host, port), without parsing the string again.
+    pub fn parsed_url(&self) -> &Url {
         &self.url
     }
 
@@ -327,15 +328,21 @@ impl RequestBuilder {
 }
 
 /// A request's URL without its fragment: a fragment is never sent, and `http::Uri` drops it.
-fn request_url(mut url: url::Url) -> url::Url {
+fn request_url(mut url: Url) -> Url {
     url.set_fragment(None);
     url
 }
 
 /// The `InvalidInput` error for a `what` URL (`HTTP`, `WebSocket`) that does not parse, with
-/// the way out for a host name that is not ASCII (crossio has no Unicode IDNA data).
-pub(crate) fn url_parse_error(what: &str, url: &str, e: url::ParseError) -> Error {
-    let hint = if e == url::ParseError::IdnaError && !url.is_ascii() {
+/// the way out for a host name that is not ASCII (crossio has no Unicode IDNA data), or for a
+/// scheme other than the two `expected` ones.
+pub(crate) fn url_parse_error(what: &str, url: &str, expected: &str, e: ParseError) -> Error {
+    if let ParseError::UnsupportedScheme(other) = &e {
+        return Error::invalid_input(format!(
+            "unsupported scheme {other:?} in {url:?}: use {expected}"
+        ));
+    }
+    let hint = if e == ParseError::NonAsciiHost {
         ": host names that are not ASCII are refused on every target (crossio carries no \
          Unicode IDNA data); write the host in its ASCII form (xn--…)"
     } else {
@@ -346,20 +353,16 @@ pub(crate) fn url_parse_error(what: &str, url: &str, e: url::ParseError) -> Erro
 
 /// Parse and check an HTTP URL: scheme `http` or `https`, a host (ASCII: see
 /// [`url_parse_error`]).
-pub fn parse_http_url(url: &str) -> Result<url::Url> {
-    let parsed = url::Url::parse(url).map_err(|e| url_parse_error("HTTP", url, e))?;
+pub fn parse_http_url(url: &str) -> Result<Url> {
+    const EXPECTED: &str = "http:// or https://";
+    let parsed = Url::parse(url).map_err(|e| url_parse_error("HTTP", url, EXPECTED, e))?;
     match parsed.scheme() {
         "http" | "https" => {}
         other => {
             return Err(Error::invalid_input(format!(
-                "unsupported scheme {other:?} in {url:?}: use http:// or https://"
+                "unsupported scheme {other:?} in {url:?}: use {EXPECTED}"
             )));
         }
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_input(format!(
-            "HTTP URL {url:?} has no host"
-        )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         // fetch() refuses URLs with credentials; refuse them everywhere (use a header).

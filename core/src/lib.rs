@@ -51,6 +51,7 @@ pub mod tls_pem;
 #[cfg(feature = "tokio")]
 mod tokio_join;
 mod transport;
+pub mod url;
 
 pub use crate::capabilities::{Capabilities, CookieJar, Diagnostics, Introspect};
 pub use crate::client::{ClientOptions, Configure, Credentials, PrivateKeyPem};
@@ -65,6 +66,7 @@ pub use crate::transport::{
     CloseFrame, ConnectOptions, Connection, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE,
     DEFAULT_MAX_QUEUED_BYTES, MAX_CLOSE_REASON_BYTES, Message, Transport,
 };
+pub use crate::url::Url;
 
 pub use ::bytes::Bytes;
 pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use url::{Host, Url};
+use crate::url::{Host, ParseError, Url};
 
 use crate::error::{Error, Result};
 
@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 /// ([`Capabilities::client_proxy`](crate::Capabilities::client_proxy)).
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // a setting, built once per client: boxing saves nothing
 pub enum Proxy {
     /// The process environment, read when the options are applied
     /// ([`Configure::with_client_options`](crate::Configure::with_client_options), or when a
@@ -157,8 +158,8 @@ impl ProxyConfig {
             "https" | "wss" => self.https.as_ref()?,
             _ => return None,
         };
-        let host = url.host()?;
-        let port = url.port_or_known_default();
+        let host = url.host();
+        let port = Some(url.port_or_known_default());
         let bypass = self
             .no_proxy
             .iter()
@@ -169,25 +170,29 @@ impl ProxyConfig {
 
 /// Parse an `http://` proxy URL; `what` names the option in the error.
 fn parse_proxy_url(url: &str, what: &str) -> Result<Url> {
-    let parsed = Url::parse(url).map_err(|e| {
-        Error::invalid_input(format!("{what}: {url:?} is not a valid proxy URL")).with_source(e)
+    let unsupported = |scheme: &str| {
+        Error::invalid_input(format!(
+            "{what}: {url:?} has the unsupported scheme {scheme:?} (only http:// proxies are \
+             supported)"
+        ))
+    };
+    let parsed = Url::parse(url).map_err(|e| match e {
+        ParseError::UnsupportedScheme(scheme) => unsupported(&scheme),
+        ParseError::EmptyHost => {
+            Error::invalid_input(format!("{what}: {url:?} names no proxy host")).with_source(e)
+        }
+        e => {
+            Error::invalid_input(format!("{what}: {url:?} is not a valid proxy URL")).with_source(e)
+        }
     })?;
     if parsed.scheme() != "http" {
-        return Err(Error::invalid_input(format!(
-            "{what}: {url:?} has the unsupported scheme {:?} (only http:// proxies are supported)",
-            parsed.scheme()
-        )));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_input(format!(
-            "{what}: {url:?} names no proxy host"
-        )));
+        return Err(unsupported(parsed.scheme()));
     }
     Ok(parsed)
 }
 
 /// Whether one `no_proxy` entry covers `host:port`.
-fn no_proxy_matches(entry: &str, host: &Host<&str>, port: Option<u16>) -> bool {
+fn no_proxy_matches(entry: &str, host: &Host<'_>, port: Option<u16>) -> bool {
     if entry == "*" {
         return true;
     }

@@ -10,6 +10,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::backend::ShowDuration;
 use crate::error::{Error, ErrorKind, Result};
+use crate::url::Url;
 
 /// The largest close reason, in UTF-8 bytes, the WebSocket protocol allows (RFC 6455 §5.5: a
 /// control frame payload is at most 125 bytes, two of which carry the code).
@@ -341,21 +342,17 @@ impl ConnectOptions {
 }
 
 /// Parse and check a WebSocket URL: scheme `ws` or `wss`, a host, no fragment.
-pub fn parse_ws_url(url: &str) -> Result<url::Url> {
+pub fn parse_ws_url(url: &str) -> Result<Url> {
+    const EXPECTED: &str = "ws:// or wss://";
     let parsed =
-        url::Url::parse(url).map_err(|e| crate::http::url_parse_error("WebSocket", url, e))?;
+        Url::parse(url).map_err(|e| crate::http::url_parse_error("WebSocket", url, EXPECTED, e))?;
     match parsed.scheme() {
         "ws" | "wss" => {}
         other => {
             return Err(Error::invalid_input(format!(
-                "unsupported scheme {other:?} in {url:?}: use ws:// or wss://"
+                "unsupported scheme {other:?} in {url:?}: use {EXPECTED}"
             )));
         }
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_input(format!(
-            "WebSocket URL {url:?} has no host"
-        )));
     }
     if parsed.fragment().is_some() {
         return Err(Error::invalid_input(format!(
