@@ -134,18 +134,25 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Append `s` percent-encoded with `set` (uppercase hex), dropping tabs and newlines.
 fn encode(out: &mut String, s: &str, set: u8) {
-    for &b in s.as_bytes() {
-        if matches!(b, b'\t' | b'\n' | b'\r') {
+    // Runs of bytes that stay as they are are copied whole (the common case: all of `s`).
+    let mut run = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let tab_or_newline = matches!(b, b'\t' | b'\n' | b'\r');
+        if !tab_or_newline && !encoded(b, set) {
             continue;
         }
-        if encoded(b, set) {
+        if run < i {
+            // ASCII bytes that stay (every other byte is encoded): `run..i` are char bounds.
+            out.push_str(&s[run..i]);
+        }
+        run = i + 1;
+        if !tab_or_newline {
             out.push('%');
             out.push(HEX[usize::from(b >> 4)].to_ascii_uppercase() as char);
             out.push(HEX[usize::from(b & 15)].to_ascii_uppercase() as char);
-        } else {
-            out.push(b as char);
         }
     }
+    out.push_str(&s[run..]);
 }
 
 /// Append `v` in `radix` (10 or 16, lowercase).
@@ -154,8 +161,14 @@ fn push_num(out: &mut String, mut v: u32, radix: u32) {
     let mut n = buf.len();
     loop {
         n -= 1;
-        buf[n] = HEX[(v % radix) as usize];
-        v /= radix;
+        // Constant divisors: a division by a variable radix is several times slower.
+        let (q, r) = if radix == 16 {
+            (v / 16, v % 16)
+        } else {
+            (v / 10, v % 10)
+        };
+        buf[n] = HEX[r as usize];
+        v = q;
         if v == 0 {
             break;
         }
@@ -172,7 +185,7 @@ impl Url {
     pub fn parse(input: &str) -> Result<Url, ParseError> {
         let trimmed = input.trim_matches(|c: char| c <= ' ');
         let owned;
-        let s = if trimmed.contains(['\t', '\n', '\r']) {
+        let s = if trimmed.bytes().any(|c| matches!(c, b'\t' | b'\n' | b'\r')) {
             owned = trimmed.replace(['\t', '\n', '\r'], "");
             owned.as_str()
         } else {
@@ -188,7 +201,11 @@ impl Url {
         let colon = colon
             .filter(|&i| b[i] == b':')
             .ok_or(ParseError::RelativeUrlWithoutBase)?;
-        let mut out = s[..colon].to_ascii_lowercase();
+        // One allocation: the serialization is the input's length plus at most a few bytes,
+        // unless percent-encoding grows it.
+        let mut out = String::with_capacity(s.len() + 8);
+        out.push_str(&s[..colon]);
+        out.make_ascii_lowercase();
         let default_port = match out.as_str() {
             "http" | "ws" => 80,
             "https" | "wss" => 443,
@@ -202,7 +219,10 @@ impl Url {
                 .take_while(|&&c| c == b'/' || c == b'\\')
                 .count();
         let rest = &s[start..];
-        let auth_end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+        let auth_end = rest
+            .bytes()
+            .position(|c| matches!(c, b'/' | b'\\' | b'?' | b'#'))
+            .unwrap_or(rest.len());
         let (auth, rest) = rest.split_at(auth_end);
         let (host_port, username_end) = match auth.rfind('@') {
             Some(at) => (&auth[at + 1..], userinfo(&mut out, &auth[..at])),
@@ -248,10 +268,13 @@ impl Url {
     fn path_query_fragment(&mut self, rest: &str) {
         let out = &mut self.s;
         self.path_start = out.len();
-        let end = rest.find(['?', '#']).unwrap_or(rest.len());
+        let end = rest
+            .bytes()
+            .position(|c| c == b'?' || c == b'#')
+            .unwrap_or(rest.len());
         let path = &rest[..end];
         let path = path.strip_prefix(['/', '\\']).unwrap_or(path);
-        let mut segments = path.split(['/', '\\']).peekable();
+        let mut segments = path.split(|c| c == '/' || c == '\\').peekable();
         while let Some(seg) = segments.next() {
             let last = segments.peek().is_none();
             match dots(seg.as_bytes()) {
@@ -435,30 +458,40 @@ fn parse_host(out: &mut String, raw: &str) -> Result<HostKind, ParseError> {
         out.push(']');
         return Ok(HostKind::V6(Ipv6Addr::from(a)));
     }
-    let mut d = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        match (
-            c,
-            b.get(i + 1).and_then(|&h| hex(h)),
-            b.get(i + 2).and_then(|&l| hex(l)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                d.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            _ => {
-                d.push(c);
-                i += 1;
+    // Percent-decode into `out` (the bytes as they are when there is no `%`), then check,
+    // lowercase and classify what was written there.
+    let start = out.len();
+    if b.contains(&b'%') {
+        let mut d = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match (
+                b[i],
+                b.get(i + 1).and_then(|&h| hex(h)),
+                b.get(i + 2).and_then(|&l| hex(l)),
+            ) {
+                (b'%', Some(h), Some(l)) => {
+                    d.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                (c, _, _) => {
+                    d.push(c);
+                    i += 1;
+                }
             }
         }
+        if !d.is_ascii() {
+            return Err(ParseError::NonAsciiHost);
+        }
+        out.push_str(std::str::from_utf8(&d).map_err(|_| ParseError::NonAsciiHost)?);
+    } else {
+        if !raw.is_ascii() {
+            return Err(ParseError::NonAsciiHost);
+        }
+        out.push_str(raw);
     }
-    if !d.is_ascii() {
-        return Err(ParseError::NonAsciiHost);
-    }
-    d.make_ascii_lowercase();
-    for label in d.split(|&c| c == b'.') {
+    out[start..].make_ascii_lowercase();
+    for label in out.as_bytes()[start..].split(|&c| c == b'.') {
         if label
             .iter()
             .any(|&c| c <= b' ' || b"\x7f%#/:<>?@[\\]^|".contains(&c))
@@ -471,12 +504,11 @@ fn parse_host(out: &mut String, raw: &str) -> Result<HostKind, ParseError> {
             }
         }
     }
-    let dom = String::from_utf8(d).map_err(|_| ParseError::NonAsciiHost)?;
-    if !ends_in_number(&dom) {
-        out.push_str(&dom);
+    if !ends_in_number(&out[start..]) {
         return Ok(HostKind::Domain);
     }
-    let a = parse_ipv4(&dom).ok_or(ParseError::InvalidIpv4Address)?;
+    let a = parse_ipv4(&out[start..]).ok_or(ParseError::InvalidIpv4Address)?;
+    out.truncate(start);
     for (k, o) in a.octets().into_iter().enumerate() {
         if k > 0 {
             out.push('.');
