@@ -274,7 +274,7 @@ impl Url {
             .unwrap_or(rest.len());
         let path = &rest[..end];
         let path = path.strip_prefix(['/', '\\']).unwrap_or(path);
-        let mut segments = path.split(|c| c == '/' || c == '\\').peekable();
+        let mut segments = path.split(['/', '\\']).peekable();
         while let Some(seg) = segments.next() {
             let last = segments.peek().is_none();
             match dots(seg.as_bytes()) {
