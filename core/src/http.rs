@@ -351,8 +351,9 @@ pub(crate) fn url_parse_error(what: &str, url: &str, expected: &str, e: ParseErr
     Error::invalid_input(format!("invalid {what} URL {url:?}{hint}")).with_source(e)
 }
 
-/// Parse and check an HTTP URL: scheme `http` or `https`, a host (ASCII: see
-/// [`url_parse_error`]).
+/// Parse and check an HTTP URL with crossio's parser ([`Url::parse`]): scheme `http` or
+/// `https`, an ASCII host (a host that is not ASCII is refused, the message naming its `xn--`
+/// form as the way out), no credentials.
 pub fn parse_http_url(url: &str) -> Result<Url> {
     const EXPECTED: &str = "http:// or https://";
     let parsed = Url::parse(url).map_err(|e| url_parse_error("HTTP", url, EXPECTED, e))?;

@@ -63,8 +63,8 @@ pub use crate::http::{
 pub use crate::proxy::{Proxy, ProxyConfig};
 pub use crate::spawn::{JoinError, JoinHandle, Spawner, Timeout};
 pub use crate::transport::{
-    CloseFrame, ConnectOptions, Connection, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE,
-    DEFAULT_MAX_QUEUED_BYTES, MAX_CLOSE_REASON_BYTES, Message, Transport,
+    CloseFrame, ConnectOptions, Connection, DEFAULT_CLOSE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_QUEUED_BYTES, MAX_CLOSE_REASON_BYTES, Message, Transport,
 };
 pub use crate::url::Url;
 
