@@ -1,19 +1,23 @@
 //! # crossio-emscripten
 //!
-//! The crossio backend for `wasm32-unknown-emscripten`, in two build modes chosen by the
-//! target features of the build:
+//! The crossio backend for `wasm32-unknown-emscripten`, in three build modes chosen by the
+//! target features and cargo features of the build:
 //!
 //! - **main-thread** (no `+atomics`): everything runs on the browser's main thread. Tasks run on
 //!   an event-loop executor that yields to the browser after every small batch; timers are
-//!   browser timers; nothing ever blocks the page. [`Spawner::block_on`] returns
+//!   browser timers; nothing ever blocks the page.
+//!   [`Spawner::block_on`](crossio_core::Spawner::block_on) returns
 //!   [`ErrorKind::Unsupported`](crossio_core::ErrorKind::Unsupported), and `spawn_blocking` runs
 //!   its job in a macrotask of its own on the main thread (there is no other thread).
 //! - **worker** (`+atomics,+bulk-memory`, `-pthread`, `-sPROXY_TO_PTHREAD`): Rust `main` runs on
 //!   a Web Worker where blocking is allowed; `spawn`, `spawn_blocking` and timers run on a tokio
 //!   runtime whose threads are pthreads, and the browser's main thread stays free to run
 //!   browser I/O and `spawn_local` tasks.
+//! - **jspi** (cargo feature `jspi`, `-sJSPI`): as main-thread, but `block_on` from `main` or a
+//!   promising export suspends the wasm stack (JSPI) while the page runs on; refused
+//!   (`Unsupported`) inside tasks and callbacks, and in a browser without JSPI.
 //!
-//! In both modes `spawn_local` runs on the main thread's event-loop executor.
+//! In every mode `spawn_local` runs on the main thread's event-loop executor.
 //!
 //! The crate carries its own C/JS glue (compiled with emcc by `build.rs`), including the
 //! `__main_argc_argv` shim that lets a Rust binary link with `-sPROXY_TO_PTHREAD`.
