@@ -27,7 +27,7 @@
 //! `spawn.rs` (one file per build mode under `spawn/`); plus `bridge.rs`, the one seam between
 //! browser callbacks and futures, and `sys/`, the FFI. [`log`] shows crossio's `tracing`
 //! events in the browser's console. With the non-default `bench` feature,
-//! [`bench`] has raw-browser baselines for benchmarks.
+//! the `bench` module has raw-browser baselines for benchmarks.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 #![cfg_attr(not(target_os = "emscripten"), allow(unused))]
