@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check of the project, on a fresh machine too: installs what is missing (Emscripten
 # testing + stable from Debian's archive, the Rust target, Chromium, Firefox ESR, WebKitGTK's
-# WebDriver + xvfb, Node.js 24), then fmt, clippy (native and emscripten, all three modes), the
+# WebDriver + xvfb, Node.js 24), then fmt, clippy (native and emscripten, all three modes), rustdoc
+# with warnings as errors (native; crossio-emscripten for its target), the
 # native suite, and the runs:
 #   testing × {chromium, firefox, webkit, node} × {main, worker, jspi} (webkit has no JSPI: its
 #   jspi run asserts block_on's refusal), testing × chromium × nojspi (the jspi build where the
@@ -20,6 +21,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo doc (native; warnings, such as a broken link, are errors)"
+# crossio-emscripten's docs are checked for its own target below (natively its modules are out).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --exclude crossio-emscripten --no-deps
 
 step "cargo test --workspace (native)"
 cargo test --workspace
@@ -46,6 +51,10 @@ step "cargo clippy (wasm32-unknown-emscripten: main-thread, worker, jspi)"
     cargo clippy --config .cargo/worker.toml "${EM[@]}" -- -D warnings
   CARGO_TARGET_DIR=target/em-testing-jspi \
     cargo clippy --config .cargo/jspi.toml --features crossio-emscripten/jspi "${EM[@]}" -- -D warnings
+  RUSTDOCFLAGS="-D warnings" CARGO_TARGET_DIR=target/em-testing-jspi cargo doc --no-deps \
+    --target wasm32-unknown-emscripten -p crossio-emscripten --features jspi,bench
+  RUSTDOCFLAGS="-D warnings" CARGO_TARGET_DIR=target/em-testing-main cargo doc --no-deps \
+    --target wasm32-unknown-emscripten -p crossio-emscripten
 )
 
 status=0

@@ -9,7 +9,7 @@
 //!   same runtime and the same server, plus raw loopback TCP as the physical reference;
 //! - `crossio-browser-bench` (wasm32-unknown-emscripten, both modes): crossio's Transport and
 //!   Http against a raw JS WebSocket / fetch() loop in the same page
-//!   ([`crossio_emscripten::bench`]), and the worker pool against `pthread_create` + join;
+//!   (`crossio_emscripten::bench`), and the worker pool against `pthread_create` + join;
 //! - `crossio-size-echo` (wasm32-unknown-emscripten): the small echo whose release size is
 //!   compared with the same echo in Rust on raw Emscripten FFI (`crossio-raw-echo`), with a
 //!   150 KB budget, and with the same echo in C (`bench/csrc/echo.c`);
