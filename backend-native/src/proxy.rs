@@ -127,36 +127,14 @@ fn basic_auth(via: &Url) -> Option<String> {
     if via.username().is_empty() && via.password().is_none() {
         return None;
     }
-    let decode = |s: &str| String::from_utf8_lossy(&percent_decode(s)).into_owned();
+    let decode =
+        |s: &str| String::from_utf8_lossy(&crossio_core::url::percent_decode(s)).into_owned();
     let pair = format!(
         "{}:{}",
         decode(via.username()),
         decode(via.password().unwrap_or(""))
     );
     Some(crossio_core::backend::base64(pair.as_bytes()))
-}
-
-/// `s` with every `%XX` (two hex digits) turned into its byte; anything else as it is.
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let hex = |c: u8| char::from(c).to_digit(16);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                b.get(i + 1).copied().and_then(hex),
-                b.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -171,8 +149,11 @@ mod tests {
             Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
         );
         // `+` is a plus (not a space), a `%` without two hex digits is itself.
-        assert_eq!(super::percent_decode("a+b%2B%zz%4"), b"a+b+%zz%4");
-        assert_eq!(super::percent_decode("%C3%BC"), "\u{fc}".as_bytes());
+        let url = Url::parse("http://a+b%2B%zz%4:%C3%BC@p:1").expect("url");
+        assert_eq!(
+            super::basic_auth(&url).as_deref(),
+            Some(crossio_core::backend::base64("a+b+%zz%4:\u{fc}".as_bytes()).as_str())
+        );
     }
 
     #[test]

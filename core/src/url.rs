@@ -176,6 +176,32 @@ fn push_num(out: &mut String, mut v: u32, radix: u32) {
     buf[n..].iter().for_each(|&c| out.push(c as char));
 }
 
+/// `s` with every `%` followed by two hex digits turned into that byte, everything else as it
+/// is (a `+` stays a `+`): how the URL Standard decodes a host, and how a backend reads the
+/// percent-encoded user name and password of a URL.
+pub fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&h| hex(h)),
+            b.get(i + 2).and_then(|&l| hex(l)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn hex(c: u8) -> Option<u32> {
     (c as char).to_digit(16)
 }
@@ -462,24 +488,7 @@ fn parse_host(out: &mut String, raw: &str) -> Result<HostKind, ParseError> {
     // lowercase and classify what was written there.
     let start = out.len();
     if b.contains(&b'%') {
-        let mut d = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            match (
-                b[i],
-                b.get(i + 1).and_then(|&h| hex(h)),
-                b.get(i + 2).and_then(|&l| hex(l)),
-            ) {
-                (b'%', Some(h), Some(l)) => {
-                    d.push((h * 16 + l) as u8);
-                    i += 3;
-                }
-                (c, _, _) => {
-                    d.push(c);
-                    i += 1;
-                }
-            }
-        }
+        let d = percent_decode(raw);
         if !d.is_ascii() {
             return Err(ParseError::NonAsciiHost);
         }
@@ -838,6 +847,13 @@ mod tests {
         assert!(
             theirs.is_err() || !matches!(theirs.unwrap().scheme(), "http" | "https" | "ws" | "wss")
         );
+    }
+
+    #[test]
+    fn percent_decode_takes_only_two_hex_digits() {
+        assert_eq!(percent_decode("a+b%2B%zz%4"), b"a+b+%zz%4");
+        assert_eq!(percent_decode("%C3%BC%41"), "\u{fc}A".as_bytes());
+        assert_eq!(percent_decode("%"), b"%");
     }
 
     #[test]
