@@ -333,38 +333,37 @@ fn request_url(mut url: Url) -> Url {
     url
 }
 
-/// The `InvalidInput` error for a `what` URL (`HTTP`, `WebSocket`) that does not parse, with
-/// the way out for a host name that is not ASCII (crossio has no Unicode IDNA data), or for a
-/// scheme other than the two `expected` ones.
-pub(crate) fn url_parse_error(what: &str, url: &str, expected: &str, e: ParseError) -> Error {
-    if let ParseError::UnsupportedScheme(other) = &e {
-        return Error::invalid_input(format!(
-            "unsupported scheme {other:?} in {url:?}: use {expected}"
-        ));
-    }
-    let hint = if e == ParseError::NonAsciiHost {
-        ": host names that are not ASCII are refused on every target (crossio carries no \
-         Unicode IDNA data); write the host in its ASCII form (xn--…)"
-    } else {
-        ""
+/// Parse a `what` URL (`HTTP`, `WebSocket`) whose scheme must be one of `schemes`.
+/// `InvalidInput` if it does not parse (with the way out for a host name that is not ASCII:
+/// crossio has no Unicode IDNA data) or has another scheme (naming the ones to use).
+pub(crate) fn parse_url_of(what: &str, url: &str, schemes: [&str; 2]) -> Result<Url> {
+    let other = match Url::parse(url) {
+        Ok(parsed) if schemes.contains(&parsed.scheme()) => return Ok(parsed),
+        Ok(parsed) => parsed.scheme().to_owned(),
+        Err(ParseError::UnsupportedScheme(other)) => other,
+        Err(e) => {
+            let hint = if e == ParseError::NonAsciiHost {
+                ": host names that are not ASCII are refused on every target (crossio carries \
+                 no Unicode IDNA data); write the host in its ASCII form (xn--…)"
+            } else {
+                ""
+            };
+            return Err(
+                Error::invalid_input(format!("invalid {what} URL {url:?}{hint}")).with_source(e),
+            );
+        }
     };
-    Error::invalid_input(format!("invalid {what} URL {url:?}{hint}")).with_source(e)
+    let [a, b] = schemes;
+    Err(Error::invalid_input(format!(
+        "unsupported scheme {other:?} in {url:?}: use {a}:// or {b}://"
+    )))
 }
 
 /// Parse and check an HTTP URL with crossio's parser ([`Url::parse`]): scheme `http` or
 /// `https`, an ASCII host (a host that is not ASCII is refused, the message naming its `xn--`
 /// form as the way out), no credentials.
 pub fn parse_http_url(url: &str) -> Result<Url> {
-    const EXPECTED: &str = "http:// or https://";
-    let parsed = Url::parse(url).map_err(|e| url_parse_error("HTTP", url, EXPECTED, e))?;
-    match parsed.scheme() {
-        "http" | "https" => {}
-        other => {
-            return Err(Error::invalid_input(format!(
-                "unsupported scheme {other:?} in {url:?}: use {EXPECTED}"
-            )));
-        }
-    }
+    let parsed = parse_url_of("HTTP", url, ["http", "https"])?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         // fetch() refuses URLs with credentials; refuse them everywhere (use a header).
         return Err(Error::invalid_input(format!(

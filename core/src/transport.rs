@@ -343,17 +343,7 @@ impl ConnectOptions {
 
 /// Parse and check a WebSocket URL: scheme `ws` or `wss`, a host, no fragment.
 pub fn parse_ws_url(url: &str) -> Result<Url> {
-    const EXPECTED: &str = "ws:// or wss://";
-    let parsed =
-        Url::parse(url).map_err(|e| crate::http::url_parse_error("WebSocket", url, EXPECTED, e))?;
-    match parsed.scheme() {
-        "ws" | "wss" => {}
-        other => {
-            return Err(Error::invalid_input(format!(
-                "unsupported scheme {other:?} in {url:?}: use {EXPECTED}"
-            )));
-        }
-    }
+    let parsed = crate::http::parse_url_of("WebSocket", url, ["ws", "wss"])?;
     if parsed.fragment().is_some() {
         return Err(Error::invalid_input(format!(
             "WebSocket URL {url:?} must not have a fragment"
