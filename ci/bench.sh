@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark, in one command: builds and runs
 #   - the native bench (crossio vs raw tokio-tungstenite / reqwest / tokio, raw TCP reference),
+#   - native client CPU per GET and per WebSocket round trip, crossio vs raw, counted by
+#     valgrind's callgrind (installed from Debian if missing): free of the machine's noise,
 #   - the browser bench page in headless Chromium and Firefox, main-thread, worker and jspi modes
 #     (crossio vs raw JS WebSocket / fetch(), pool vs pthread_create+join; block_on of a ready
 #     future, a GET and a 32 B echo vs awaiting them, in worker and jspi modes), on Emscripten
@@ -23,7 +25,7 @@ rm -f "$OUT"/rows-*.txt "$OUT"/*.log
 
 step "build native bench, report tool and test server (release, target/bench-native)"
 export CARGO_TARGET_DIR=$ROOT/target/bench-native
-cargo build --release -p crossio-bench --bin crossio-bench --bin crossio-bench-report \
+cargo build --release -p crossio-bench --bin crossio-bench --bin crossio-bench-cpu --bin crossio-bench-report \
   -p crossio-conformance --bin crossio-testserver
 NATIVE_BIN=$CARGO_TARGET_DIR/release
 unset CARGO_TARGET_DIR
@@ -40,6 +42,17 @@ step "native bench"
 "$NATIVE_BIN/crossio-bench" --http-port "$HTTP_PORT" --ws-port "$WS_PORT" \
   --rounds "${CROSSIO_BENCH_ROUNDS:-13}" --secs "${CROSSIO_BENCH_SECS:-0.3}" | tee "$OUT/rows-native.txt" \
   || echo "native bench failed (its rows so far are kept)"
+
+step "native client CPU per operation (callgrind: counted, not timed)"
+if ! command -v valgrind >/dev/null; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1 ||
+    echo "valgrind could not be installed: the CPU rows are skipped"
+fi
+if command -v valgrind >/dev/null; then
+  "$NATIVE_BIN/crossio-bench-cpu" --http-port "$HTTP_PORT" --ws-port "$WS_PORT" | tee "$OUT/rows-cpu.txt" \
+    || echo "native CPU bench failed (its rows so far are kept)"
+fi
 
 step "install Emscripten testing and the browsers if missing"
 bash ci/install-emscripten.sh testing
