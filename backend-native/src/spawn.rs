@@ -127,11 +127,23 @@ impl Spawner for NativeBackend {
 }
 
 /// Run `fut` on the backend's runtime (for work that needs tokio's context), aborting it when
-/// the returned future is dropped.
+/// the returned future is dropped. Polled in place when the caller already runs on that
+/// runtime (its tasks, or a `block_on` that entered it): no extra task per call there.
+/// Elsewhere (another runtime, another executor, a plain thread) it is spawned onto the
+/// runtime and awaited. Either way a panic inside `fut` becomes an error.
 pub(crate) async fn on_runtime<T: Send + 'static>(
     backend: &NativeBackend,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Result<T> {
+    let here = tokio::runtime::Handle::try_current()
+        .is_ok_and(|current| current.id() == backend.inner.handle.id());
+    if here {
+        use futures_util::FutureExt;
+        return std::panic::AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .map_err(|panic| Error::from(JoinError::panicked(&*panic)));
+    }
     struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
     impl<T> Drop for AbortOnDrop<T> {
         fn drop(&mut self) {
@@ -146,4 +158,64 @@ pub(crate) async fn on_runtime<T: Send + 'static>(
             Error::from(JoinError::cancelled())
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use crossio_core::{Http, Request, Spawner};
+
+    use crate::NativeBackend;
+
+    /// An HTTP server on a plain thread answering every request with `200`, body `hi`.
+    fn tiny_server() -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("address"));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { return };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+                );
+            }
+        });
+        url
+    }
+
+    async fn get(b: &NativeBackend, url: &str) -> String {
+        let req = Request::get(url).build().expect("request");
+        let resp = b.send(req).await.expect("response");
+        assert_eq!(resp.status(), 200);
+        let body = resp.into_body().bytes().await.expect("body");
+        String::from_utf8(body.to_vec()).expect("utf-8")
+    }
+
+    /// `on_runtime` polls in place on the backend's own runtime and spawns from anywhere else;
+    /// every caller gets the same answer (a wrong guess would poll reqwest outside any
+    /// runtime, which panics: that would come back as an error here).
+    #[test]
+    fn requests_work_from_the_runtime_and_from_anywhere_else() {
+        let url = tiny_server();
+        let b = NativeBackend::new().expect("backend");
+        // A task of the backend's runtime, and `block_on` (which enters it): in place.
+        let (b2, u2) = (b.clone(), url.clone());
+        let task = b.spawn(async move { get(&b2, &u2).await });
+        assert_eq!(b.block_on(task).expect("block_on").expect("task"), "hi");
+        assert_eq!(b.block_on(get(&b, &url)).expect("block_on"), "hi");
+        // A plain thread with an executor of its own, no tokio context: spawned.
+        assert_eq!(crossio_core::backend::park_block_on(get(&b, &url)), "hi");
+        // Another tokio runtime: spawned onto the backend's.
+        let other = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        assert_eq!(other.block_on(get(&b, &url)), "hi");
+    }
 }
