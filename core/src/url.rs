@@ -209,6 +209,14 @@ fn hex(c: u8) -> Option<u32> {
 impl Url {
     /// Parse an absolute `http`, `https`, `ws` or `wss` URL (see the [module docs](self)).
     pub fn parse(input: &str) -> Result<Url, ParseError> {
+        if let Some(url) = Url::already_normal(input) {
+            return Ok(url);
+        }
+        Url::parse_any(input)
+    }
+
+    /// The parser proper: any input, normalised (the fast path's reference in the tests).
+    fn parse_any(input: &str) -> Result<Url, ParseError> {
         let trimmed = input.trim_matches(|c: char| c <= ' ');
         let owned;
         let s = if trimmed.bytes().any(|c| matches!(c, b'\t' | b'\n' | b'\r')) {
@@ -288,6 +296,57 @@ impl Url {
         };
         url.path_query_fragment(rest);
         Ok(url)
+    }
+
+    /// `input` as it is, when it already is the serialization [`Url::parse_any`] would give:
+    /// a lowercase scheme and `://`, no user info, a lowercase domain of `a-z 0-9 - .` whose
+    /// labels are not empty, not `xn--` and whose last one starts with a letter or `-`, or a
+    /// dotted-quad IPv4 address written canonically; a port (if any) without leading zeros
+    /// and not the scheme's default; a path that starts with `/` with no `.`/`..` segment
+    /// and no `\`; and path, query and fragment with no byte their encode set would
+    /// change. What URLs built by programs look like: checked in one pass and copied, with
+    /// no lowercasing, decoding or re-encoding. `None` sends the input to the parser proper.
+    fn already_normal(input: &str) -> Option<Url> {
+        let b = input.as_bytes();
+        let (scheme_end, default_port) = [("http", 80), ("https", 443), ("ws", 80), ("wss", 443)]
+            .into_iter()
+            .find_map(|(scheme, port)| {
+                let n = scheme.len();
+                (b.len() > n + 3 && &b[..n] == scheme.as_bytes() && &b[n..n + 3] == b"://")
+                    .then_some((n, port))
+            })?;
+        let host_start = scheme_end + 3;
+        let auth_len = b[host_start..]
+            .iter()
+            .position(|&c| !matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b':'))?;
+        let path_start = host_start + auth_len;
+        if b[path_start] != b'/' {
+            return None; // user info, a bracket, upper case, no path, ...: the parser proper
+        }
+        let auth = &input[host_start..path_start];
+        let (host, port) = match auth.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (auth, None),
+        };
+        let host_end = host_start + host.len();
+        let kind = normal_host(host)?;
+        let port = match port {
+            None => None,
+            Some(p) => Some(canonical_number(p, 0xffff).filter(|&v| v != default_port)? as u16),
+        };
+        let (query_start, fragment_start) = normal_rest(input, path_start)?;
+        Some(Url {
+            s: input.to_owned(),
+            scheme_end,
+            username_end: host_start,
+            host_start,
+            host_end,
+            host: kind,
+            port,
+            path_start,
+            query_start,
+            fragment_start,
+        })
     }
 
     /// Append the path, query and fragment from `rest` (which starts at the end of the host).
@@ -423,6 +482,80 @@ impl Url {
             encode(&mut self.s, fragment, FRAGMENT);
         }
     }
+}
+
+/// [`Url::already_normal`]'s host: `Some` for a lowercase domain of `a-z 0-9 - .` with no
+/// empty or `xn--` label whose last label starts with a letter or `-` (so it does not end in
+/// a number), or for four decimal octets written canonically.
+fn normal_host(host: &str) -> Option<HostKind> {
+    let (mut octets, mut n, mut numeric, mut last_first) = ([0u8; 4], 0, true, b'.');
+    for label in host.split('.') {
+        if label.is_empty() || label.starts_with("xn--") {
+            return None;
+        }
+        match (octets.get_mut(n), canonical_number(label, 255)) {
+            (Some(o), Some(v)) => *o = v as u8,
+            _ => numeric = false,
+        }
+        n += 1;
+        last_first = label.as_bytes()[0];
+    }
+    if !last_first.is_ascii_digit() {
+        Some(HostKind::Domain)
+    } else {
+        (numeric && n == 4).then(|| HostKind::V4(Ipv4Addr::from(octets)))
+    }
+}
+
+/// `s` as a decimal number no larger than `max`, written with no leading zero (`0` itself is
+/// fine).
+fn canonical_number(s: &str, max: u32) -> Option<u32> {
+    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |v, c| {
+        let v = v * 10 + u32::from(c.wrapping_sub(b'0'));
+        (c.is_ascii_digit() && v <= max).then_some(v)
+    })
+}
+
+/// [`Url::already_normal`]'s path, query and fragment (the path starts at `path_start`, with
+/// a `/`): where the query and the fragment start, if nothing in them needs normalising.
+fn normal_rest(s: &str, path_start: usize) -> Option<(Option<usize>, Option<usize>)> {
+    let b = s.as_bytes();
+    let path_end = b[path_start..]
+        .iter()
+        .position(|&c| c == b'?' || c == b'#')
+        .map_or(b.len(), |i| path_start + i);
+    if b[path_start..path_end]
+        .iter()
+        .any(|&c| c == b'\\' || encoded(c, PATH))
+        || s[path_start + 1..path_end]
+            .split('/')
+            .any(|seg| dots(seg.as_bytes()) != 0)
+    {
+        return None;
+    }
+    let (query_start, fragment_start) = match b.get(path_end) {
+        Some(b'?') => {
+            let fragment = b[path_end..].iter().position(|&c| c == b'#');
+            (Some(path_end), fragment.map(|i| path_end + i))
+        }
+        Some(_) => (None, Some(path_end)),
+        None => (None, None),
+    };
+    if let Some(q) = query_start {
+        let end = fragment_start.unwrap_or(b.len());
+        if b[q + 1..end].iter().any(|&c| encoded(c, QUERY)) {
+            return None;
+        }
+    }
+    if let Some(f) = fragment_start {
+        if b[f + 1..].iter().any(|&c| encoded(c, FRAGMENT)) {
+            return None;
+        }
+    }
+    Some((query_start, fragment_start))
 }
 
 /// Append the user info `ui` (what precedes the last `@`) and return the end of the user name.
@@ -1083,7 +1216,36 @@ mod tests {
     }
 
     /// Ours agrees with the `url` crate on `s`.
+    /// Every part of two parses of the same input, for the fast path against the parser proper.
+    fn parts(u: &Url) -> impl PartialEq + fmt::Debug + '_ {
+        (
+            (
+                u.as_str(),
+                u.scheme(),
+                u.username(),
+                u.password(),
+                u.host_str(),
+            ),
+            (u.host(), u.port(), u.path(), u.query(), u.fragment()),
+        )
+    }
+
+    /// The fast path, where it takes the input, gives exactly what the parser proper gives.
+    fn fast_path_agrees(s: &str) -> Result<(), TestCaseError> {
+        if let Some(fast) = Url::already_normal(s) {
+            let full = Url::parse_any(s);
+            prop_assert!(
+                full.is_ok(),
+                "{s:?}: fast path took it, parser refused: {full:?}"
+            );
+            let full = full.unwrap();
+            prop_assert_eq!(parts(&fast), parts(&full), "{:?}", s);
+        }
+        Ok(())
+    }
+
     fn agree(s: &str) -> Result<(), TestCaseError> {
+        fast_path_agrees(s)?;
         let ours = Url::parse(s);
         // Built with debug assertions, the `url` crate's IDNA stub panics on some hosts that
         // are not ASCII (`http://Aü`: upper case before the first non-ASCII character); in a
@@ -1125,11 +1287,63 @@ mod tests {
         prop_assert_eq!(o.path(), t.path());
         prop_assert_eq!(o.query(), t.query());
         prop_assert_eq!(o.fragment(), t.fragment());
+        // A serialization parses to itself, through the fast path wherever it applies.
+        let again = Url::parse(o.as_str());
+        prop_assert_eq!(again.as_ref().map(parts), Ok(parts(&o)), "{:?}", s);
+        fast_path_agrees(o.as_str())?;
         let mut t = t;
         o.set_fragment(None);
         t.set_fragment(None);
         prop_assert_eq!(o.as_str(), t.as_str());
         Ok(())
+    }
+
+    #[test]
+    fn fast_path_takes_normal_urls_only() {
+        for s in [
+            "http://127.0.0.1:8080/bytes/1024",
+            "https://example.com/",
+            "ws://localhost:9000/a//b/?x=1&y=%20#frag#more",
+            "wss://a-b.example/%7e",
+            "http://0.0.0.0:0/",
+            "http://10.20.30.255:65535/x",
+        ] {
+            let fast = Url::already_normal(s).expect(s);
+            assert_eq!(fast.as_str(), s);
+            let full = Url::parse_any(s).unwrap();
+            assert_eq!(parts(&fast), parts(&full), "{s}");
+        }
+        for s in [
+            "HTTP://h/",
+            "http://H/",
+            "http://h",
+            "http://h?q",
+            "http://h:80/",
+            "https://h:443/",
+            "http://h:/",
+            "http://h:080/",
+            "http://u@h/",
+            "http://[::1]/",
+            "http://xn--nxasmq6b/",
+            "http://h./",
+            "http://a..b/",
+            "http://127.1/",
+            "http://127.0.0.01/",
+            "http://1.2.3.4.5/",
+            "http://h/a/../b",
+            "http://h/a/%2E/b",
+            "http://h/a\\b",
+            "http://h/a b",
+            "http://h/{}",
+            "http://h/?a'b",
+            "http://h/#a`b",
+            " http://h/",
+            "http://h/\t",
+            "http://h/ä",
+            "ftp://h/",
+        ] {
+            assert!(Url::already_normal(s).is_none(), "{s}");
+        }
     }
 
     const SCHEMES: &[&str] = &[
@@ -1262,6 +1476,32 @@ mod tests {
             s in prop_oneof![3 => structured(), 1 => pieces(), 2 => host_strings()],
         ) {
             agree(&s)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cases(5_000))]
+
+        /// URLs as programs write them (what the fast path is for): IPv4 or domain hosts,
+        /// any port, paths, queries and fragments of URL-safe characters with now and then
+        /// one that is not. Every one agrees with `url`, fast path or not.
+        #[test]
+        fn differential_program_urls(
+            scheme in select(&["http", "https", "ws", "wss"][..]),
+            host in prop_oneof![
+                any::<[u8; 4]>().prop_map(|o| format!("{}.{}.{}.{}", o[0], o[1], o[2], o[3])),
+                "[a-z0-9-]{1,12}(\\.[a-z0-9-]{1,8}){0,3}",
+                "[a-z0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+            ],
+            port in prop::option::of(0u32..70_000),
+            path in "(/[a-zA-Z0-9._~%!$&'()*+,;=:@-]{0,8}){1,4}",
+            query in prop::option::of("[a-zA-Z0-9._~%!$&()*+,;=:@/?'-]{0,12}"),
+            fragment in prop::option::of("[a-zA-Z0-9._~%!$&()*+,;=:@/?#-]{0,8}"),
+        ) {
+            let port = port.map_or(String::new(), |p| format!(":{p}"));
+            let query = query.map_or(String::new(), |q| format!("?{q}"));
+            let fragment = fragment.map_or(String::new(), |f| format!("#{f}"));
+            agree(&format!("{scheme}://{host}{port}{path}{query}{fragment}"))?;
         }
     }
 
