@@ -119,15 +119,35 @@ const QUERY: u8 = 3;
 
 /// Whether byte `b` is percent-encoded in `set` (C0 controls, space, DEL and non-ASCII always).
 fn encoded(b: u8, set: u8) -> bool {
-    if !(0x21..0x7f).contains(&b) {
-        return true;
+    b >= 0x80 || (ENCODE_SETS[usize::from(set)] >> b) & 1 == 1
+}
+
+/// The ASCII bytes each set encodes, one bit per byte ([`encoded`]'s table).
+const ENCODE_SETS: [u128; 4] = [
+    encode_set(FRAGMENT),
+    encode_set(PATH),
+    encode_set(USERINFO),
+    encode_set(QUERY),
+];
+
+/// The URL Standard's percent-encode sets, as bits: every set encodes the C0 controls, space
+/// and DEL; the fragment set adds the double quote, `<`, `>` and the backtick; the path set
+/// also `#`, `?`, `{`, `}`; the user info set also `/ : ; = @ [ \ ] ^ |`; the query set has
+/// the double quote, `#`, `<`, `>` and `'` instead.
+const fn encode_set(set: u8) -> u128 {
+    let extra: &[u8] = match set {
+        FRAGMENT => b"\"<>`",
+        PATH => b"\"<>`#?{}",
+        USERINFO => b"\"<>`#?{}/:;=@[\\]^|",
+        _ => b"\"#<>'",
+    };
+    let mut bits = ((1u128 << 0x21) - 1) | (1 << 0x7f);
+    let mut i = 0;
+    while i < extra.len() {
+        bits |= 1 << extra[i];
+        i += 1;
     }
-    if set == QUERY {
-        return b"\"#<>'".contains(&b);
-    }
-    b"\"<>`".contains(&b)
-        || (set >= PATH && b"#?{}".contains(&b))
-        || (set == USERINFO && b"/:;=@[\\]^|".contains(&b))
+    bits
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
