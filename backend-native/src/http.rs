@@ -31,7 +31,7 @@ impl NativeBackend {
             .clients
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.get(&key) {
+        if let Some((_, c)) = clients.iter().find(|(k, _)| *k == key) {
             return Ok(c.clone());
         }
         let policy = match redirect {
@@ -65,7 +65,7 @@ impl NativeBackend {
         let client = builder.build().map_err(|e| {
             Error::new(crossio_core::ErrorKind::Io, "building the HTTP client").with_source(e)
         })?;
-        clients.insert(key, client.clone());
+        clients.push((key, client.clone()));
         Ok(client)
     }
 }

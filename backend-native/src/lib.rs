@@ -22,7 +22,6 @@ mod spawn;
 mod tls;
 mod transport;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crossio_core::{ClientOptions, Configure, Error, ProxyConfig, Result};
@@ -58,8 +57,9 @@ struct ClientState {
     proxy: std::result::Result<Option<Arc<ProxyConfig>>, String>,
     /// The cookie jar (`ClientOptions::cookie_store`), shared by every client of these options.
     jar: Option<Arc<reqwest::cookie::Jar>>,
-    /// Per redirect policy and whether the client uses the jar (not for `Credentials::Omit`).
-    clients: Mutex<HashMap<(crossio_core::Redirect, bool), reqwest::Client>>,
+    /// Per redirect policy and whether the client uses the jar (not for `Credentials::Omit`):
+    /// a few entries, searched in order (cheaper per request than hashing the key).
+    clients: Mutex<Vec<((crossio_core::Redirect, bool), reqwest::Client)>>,
     tls: Mutex<Option<Arc<tls::TlsConfigs>>>,
 }
 
@@ -79,7 +79,7 @@ impl ClientState {
             options,
             proxy,
             jar,
-            clients: Mutex::new(HashMap::new()),
+            clients: Mutex::new(Vec::new()),
             tls: Mutex::new(tls),
         })
     }
