@@ -528,9 +528,17 @@ fn normal_host(host: &str) -> Option<HostKind> {
 }
 
 /// `s` as a decimal number no larger than `max`, written with no leading zero (`0` itself is
-/// fine).
+/// fine): how the serialization writes a port or an IPv4 octet.
 fn canonical_number(s: &str, max: u32) -> Option<u32> {
-    if s.is_empty() || (s.len() > 1 && s.starts_with('0')) {
+    if s.len() > 1 && s.starts_with('0') {
+        return None;
+    }
+    decimal(s, max)
+}
+
+/// `s` as a decimal number no larger than `max`: one or more ASCII digits.
+fn decimal(s: &str, max: u32) -> Option<u32> {
+    if s.is_empty() {
         return None;
     }
     s.bytes().try_fold(0u32, |v, c| {
@@ -595,17 +603,12 @@ fn userinfo(out: &mut String, ui: &str) -> usize {
 
 /// The port after a `:`: digits up to 65535 or nothing.
 fn parse_port(p: &str) -> Result<Option<u16>, ParseError> {
-    let mut v: u32 = 0;
-    for c in p.bytes() {
-        if !c.is_ascii_digit() {
-            return Err(ParseError::InvalidPort);
-        }
-        v = v * 10 + u32::from(c - b'0');
-        if v > 0xffff {
-            return Err(ParseError::InvalidPort);
-        }
+    if p.is_empty() {
+        return Ok(None);
     }
-    Ok((!p.is_empty()).then_some(v as u16))
+    decimal(p, 0xffff)
+        .map(|v| Some(v as u16))
+        .ok_or(ParseError::InvalidPort)
 }
 
 /// 1 for a single-dot segment (`.`, `%2e`), 2 for a double-dot one, 0 otherwise.
@@ -1235,7 +1238,6 @@ mod tests {
         );
     }
 
-    /// Ours agrees with the `url` crate on `s`.
     /// Every part of two parses of the same input, for the fast path against the parser proper.
     fn parts(u: &Url) -> impl PartialEq + fmt::Debug + '_ {
         (
@@ -1264,6 +1266,7 @@ mod tests {
         Ok(())
     }
 
+    /// Ours agrees with the `url` crate on `s` (and the fast path with the parser proper).
     fn agree(s: &str) -> Result<(), TestCaseError> {
         fast_path_agrees(s)?;
         let ours = Url::parse(s);
