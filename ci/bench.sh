@@ -46,7 +46,9 @@ step "native bench"
 step "native client CPU per operation (callgrind: counted, not timed)"
 if ! command -v valgrind >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1 ||
+  { $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1 ||
+    { $SUDO apt-get update -q >/dev/null 2>&1 &&
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null 2>&1; }; } ||
     echo "valgrind could not be installed: the CPU rows are skipped"
 fi
 if command -v valgrind >/dev/null; then

@@ -291,6 +291,43 @@ pub fn size_name(bytes: usize) -> String {
     }
 }
 
+/// The raw native baselines, set up as crossio's own client is, so that the two sides differ
+/// only in crossio: shared by the timed bench and the counted one.
+#[cfg(not(target_os = "emscripten"))]
+pub mod raw {
+    /// A reqwest client with the settings crossio's own uses (no proxy, redirects followed up
+    /// to [`crossio::DEFAULT_MAX_REDIRECTS`]).
+    pub fn http_client() -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::limited(
+                crossio::DEFAULT_MAX_REDIRECTS,
+            ))
+            .build()
+            .map_err(|e| format!("build the reqwest client: {e}"))
+    }
+
+    /// A raw tokio-tungstenite connection to `url` with what crossio's default
+    /// `ConnectOptions` configure: the same message and frame limits, Nagle off.
+    pub async fn ws_connect(
+        url: &str,
+    ) -> Result<
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+        String,
+    > {
+        let max = crossio::DEFAULT_MAX_MESSAGE_SIZE;
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max));
+        tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+            .await
+            .map(|(ws, _)| ws)
+            .map_err(|e| format!("raw connect: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

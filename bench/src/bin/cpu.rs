@@ -165,13 +165,7 @@ mod cpu {
     /// One loop of `o.n` operations (run under callgrind by [`measure`]).
     fn run_loop(o: &Opts) -> Res<()> {
         let b = NativeBackend::new().map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::limited(
-                crossio::DEFAULT_MAX_REDIRECTS,
-            ))
-            .build()
-            .map_err(|e| e.to_string())?;
+        let client = crossio_bench::raw::http_client()?;
         let http = format!("http://127.0.0.1:{}/bytes/1024", o.http_port);
         let ws = format!("ws://127.0.0.1:{}", o.ws_port);
         let (op, side, n) = (o.op.clone(), o.side.clone(), o.n);
@@ -211,18 +205,7 @@ mod cpu {
                     }
                 }
                 ("echo", "raw") => {
-                    // What crossio's default ConnectOptions configure: the same limits, Nagle off.
-                    let max = crossio::DEFAULT_MAX_MESSAGE_SIZE;
-                    let config = tungstenite::protocol::WebSocketConfig::default()
-                        .max_message_size(Some(max))
-                        .max_frame_size(Some(max));
-                    let (mut c, _) = tokio_tungstenite::connect_async_with_config(
-                        ws.as_str(),
-                        Some(config),
-                        true,
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    let mut c = crossio_bench::raw::ws_connect(&ws).await?;
                     let payload = Bytes::from(vec![7u8; 32]);
                     for _ in 0..n {
                         c.send(tungstenite::Message::Binary(payload.clone()))

@@ -99,14 +99,7 @@ mod native {
         };
         let b = NativeBackend::new().expect("start the backend");
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // The same settings crossio's own client uses (no proxy, default redirect policy).
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::limited(
-                crossio::DEFAULT_MAX_REDIRECTS,
-            ))
-            .build()
-            .expect("build the reqwest client");
+        let client = crossio_bench::raw::http_client().expect("build the reqwest client");
         let rt = b.handle().clone();
         let ctx = Arc::new(Ctx {
             b,
@@ -300,17 +293,9 @@ mod native {
     }
 
     async fn ws_round_raw(c: Arc<Ctx>, url: String, size: usize, conns: usize) -> Res<f64> {
-        // What crossio's default ConnectOptions configure: the same limits, Nagle off.
-        let max = crossio::DEFAULT_MAX_MESSAGE_SIZE;
-        let config = tungstenite::protocol::WebSocketConfig::default()
-            .max_message_size(Some(max))
-            .max_frame_size(Some(max));
         let mut cs = Vec::with_capacity(conns);
         for _ in 0..conns {
-            let (ws, _) = tokio_tungstenite::connect_async_with_config(&url, Some(config), true)
-                .await
-                .map_err(|e| format!("raw connect: {e}"))?;
-            cs.push(ws);
+            cs.push(crossio_bench::raw::ws_connect(&url).await?);
         }
         let payload = Bytes::from(vec![7u8; size]);
         let start = Instant::now();
